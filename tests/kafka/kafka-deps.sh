@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Fetch Apache Kafka (broker + kafka-clients + log4j2 binding) jars into the cache.
+#   tests/kafka/kafka-deps.sh            fetch (no-op when cached)
+#   tests/kafka/kafka-deps.sh --classpath   also print the classpath on stdout
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+if [[ "${1:-}" == "--classpath" ]]; then
+  kafka_classpath
+else
+  kafka_deps
+  kafka_log "jars ready in $KAFKA_JARS ($(ls "$KAFKA_JARS"/*.jar | wc -l) jars)"
+fi
