@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// End-to-end Kafka client in pure JavaScript: kafkajs 2.2.4 (from the repo's node_modules).
+// Creates the topics with the admin client, produces the seeded messages of
+// tests/clients/lib/gen.mjs (acks=-1, gzip or none: kafkajs only ships a GZIP codec), consumes
+// them back with a consumer group (classic protocol), verifies key, value, headers, partition and
+// per-partition order, and prints ONE JSON summary line on stdout. Exit 0 only when all verified.
+//
+//   node tests/clients/kafkajs/kafkajs-roundtrip.mjs --bootstrap 127.0.0.1:19092 --scenario standard \
+//        --prefix mytest [--seed 42] [--count N] [--topics N] [--partitions N] [--large-bytes N]
+//        [--compression gzip,none] [--client-id e2e-kafkajs] [--timeout-ms 120000] [--dry-run]
+import { createRequire } from "node:module";
+import { compressionFor, expected, indexOfKey, message, parseArgs, topicName } from "../lib/gen.mjs";
+
+const require = createRequire(import.meta.url);
+const { Kafka, CompressionTypes, logLevel, Partitioners } = require("kafkajs");
+
+const t0 = Date.now();
+const errors = [];
+let sc;
+try {
+  sc = parseArgs(process.argv.slice(2), { clientId: "e2e-kafkajs", compression: "gzip,none,gzip" });
+} catch (e) {
+  console.log(JSON.stringify({ client: "kafkajs", ok: false, errors: [`bad arguments: ${e.message}`] }));
+  process.exit(2);
+}
+
+const CODECS = { gzip: CompressionTypes.GZIP, none: CompressionTypes.None };
+for (const c of sc.compression) {
+  if (!(c in CODECS)) {
+    console.log(JSON.stringify({ client: "kafkajs", ok: false, errors: [`compression ${c} not available in kafkajs (gzip, none)`] }));
+    process.exit(2);
+  }
+}
+
+// kafkajs logs to stdout by default; stdout is reserved for the summary line.
+const logCreator = () => ({ namespace, level, log }) => {
+  const { message: msg, ...extra } = log;
+  console.error(`[kafkajs ${namespace}] ${msg} ${JSON.stringify(extra)}`);
+};
+
+const kafka = new Kafka({
+  clientId: sc.clientId,
+  brokers: sc.bootstrap.split(","),
+  logLevel: sc.verbose ? logLevel.INFO : logLevel.WARN,
+  logCreator,
+  connectionTimeout: 10000,
+  requestTimeout: 60000,
+  retry: { retries: 8, initialRetryTime: 200 },
+});
+
+const exp = expected(sc);
+const topics = {};
+for (let t = 0; t < sc.topics; t++) {
+  topics[topicName(sc, t)] = {
+    ...exp[topicName(sc, t)],
+    compression: compressionFor(sc, t),
+    acks: "all",
+    produced: 0,
+    consumed: 0,
+    consumed_value_bytes: 0,
+    headers_checked: 0,
+  };
+}
+
+async function setup() {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const create = [];
+    for (let t = 0; t < sc.topics; t++) {
+      const name = topicName(sc, t);
+      if (!existing.has(name))
+        create.push({ topic: name, numPartitions: sc.partitions, replicationFactor: 1,
+          configEntries: [{ name: "max.message.bytes", value: "10485760" }] });
+    }
+    if (create.length) await admin.createTopics({ topics: create, waitForLeaders: true });
+    const starts = [];
+    for (let t = 0; t < sc.topics; t++) {
+      const offs = await admin.fetchTopicOffsets(topicName(sc, t));
+      const m = new Map(offs.map((o) => [o.partition, Number(o.high)]));
+      starts.push(m);
+    }
+    return starts;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function produce() {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let t = 0; t < sc.topics; t++) {
+      const name = topicName(sc, t);
+      const compression = CODECS[compressionFor(sc, t)];
+      // send in chunks (awaited in turn, so per-partition order holds) to keep requests well below limits
+      for (let from = 0; from < sc.count; from += 50) {
+        const messages = [];
+        for (let i = from; i < Math.min(sc.count, from + 50); i++) {
+          const m = message(sc, t, i);
+          messages.push({ key: m.key, value: m.value, partition: m.partition,
+            headers: { seq: String(i), src: sc.clientId } });
+        }
+        try {
+          await producer.send({ topic: name, acks: -1, timeout: 30000, compression, messages });
+          topics[name].produced += messages.length;
+        } catch (e) {
+          errors.push(`${name} #${from}..: produce failed: ${e.name}: ${e.message}`);
+        }
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function consume(starts) {
+  const consumer = kafka.consumer({
+    groupId: `${sc.clientId}.${sc.prefix}`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    sessionTimeout: 30000,
+    heartbeatInterval: 3000,
+    allowAutoTopicCreation: false,
+  });
+  const byName = new Map();
+  for (let t = 0; t < sc.topics; t++) byName.set(topicName(sc, t), t);
+  const total = sc.topics * sc.count;
+  let got = 0;
+  const seen = new Set();
+  const last = new Map();
+  let finish;
+  const done = new Promise((res) => (finish = res));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...byName.keys()], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ topic, partition, message: rec }) => {
+        const t = byName.get(topic);
+        const where = `${topic}/${partition}@${rec.offset}`;
+        if (Number(rec.offset) < (starts[t].get(partition) ?? 0)) return;
+        const key = rec.key ? rec.key.toString("latin1") : "";
+        const i = indexOfKey(key);
+        if (i < 0 || i >= sc.count) {
+          errors.push(`${where}: bad key ${key}`);
+          return;
+        }
+        if (seen.has(`${t}/${i}`)) {
+          errors.push(`${where}: duplicate message #${i}`);
+          return;
+        }
+        seen.add(`${t}/${i}`);
+        const m = message(sc, t, i);
+        const st = topics[topic];
+        if (!rec.key || !rec.key.equals(m.key)) errors.push(`${where}: key mismatch for #${i}`);
+        if (!rec.value || !rec.value.equals(m.value))
+          errors.push(`${where}: value mismatch for #${i} (got ${rec.value?.length ?? "null"} bytes, want ${m.value.length})`);
+        if (partition !== m.partition) errors.push(`${where}: #${i} in partition ${partition}, want ${m.partition}`);
+        const seq = rec.headers?.seq?.toString();
+        const src = rec.headers?.src?.toString();
+        if (seq !== String(i) || src !== sc.clientId) errors.push(`${where}: headers mismatch for #${i} (seq=${seq}, src=${src})`);
+        else st.headers_checked++;
+        const lk = `${topic}/${partition}`;
+        const prev = last.get(lk);
+        if (prev !== undefined && prev >= i) errors.push(`${where}: out of order, #${i} after #${prev}`);
+        last.set(lk, i);
+        st.consumed++;
+        st.consumed_value_bytes += rec.value?.length ?? 0;
+        if (++got >= total) finish(true);
+      },
+    });
+    const timer = setTimeout(() => finish(false), sc.timeoutMs);
+    const complete = await done;
+    clearTimeout(timer);
+    if (!complete) errors.push(`timeout after ${sc.timeoutMs} ms: consumed ${got} of ${total}`);
+  } finally {
+    await consumer.disconnect();
+  }
+  for (const [name, st] of Object.entries(topics))
+    if (st.consumed !== sc.count) errors.push(`${name}: consumed ${st.consumed} of ${sc.count} messages`);
+}
+
+let produceMs = 0;
+let consumeMs = 0;
+if (!sc.dryRun) {
+  try {
+    const a = Date.now();
+    const starts = await setup();
+    await produce();
+    const b = Date.now();
+    produceMs = b - a;
+    await consume(starts);
+    consumeMs = Date.now() - b;
+  } catch (e) {
+    errors.push(`fatal: ${e.name ?? "Error"}: ${e.message ?? e}`);
+  }
+}
+const ok = errors.length === 0;
+console.log(
+  JSON.stringify({
+    client: "kafkajs",
+    ok,
+    client_id: sc.clientId,
+    bootstrap: sc.bootstrap,
+    scenario: sc.scenario,
+    seed: sc.seed,
+    dry_run: sc.dryRun,
+    topics,
+    produce_ms: produceMs,
+    consume_ms: consumeMs,
+    elapsed_ms: Date.now() - t0,
+    errors: errors.length > 50 ? [...errors.slice(0, 50), `... ${errors.length - 50} more`] : errors,
+  }),
+);
+process.exit(ok ? 0 : 1);
