@@ -147,7 +147,13 @@ public class KafkaRoundTrip {
     int produced, consumed;
     long valueBytes, keyBytes, consumedValueBytes;
     int headersChecked;
+    int digest = 0x811c9dc5; // FNV-1a 32 over key+value of every generated message (generator parity check)
     TreeSet<Integer> partitions = new TreeSet<>();
+  }
+
+  static int fnv1a(int h, byte[] b) {
+    for (byte x : b) h = (h ^ (x & 0xff)) * 0x01000193;
+    return h;
   }
 
   // ---------------------------------------------------------------- main
@@ -175,6 +181,7 @@ public class KafkaRoundTrip {
         ts.valueBytes += m.value.length;
         ts.keyBytes += m.key.length;
         ts.partitions.add(m.partition);
+        ts.digest = fnv1a(fnv1a(ts.digest, m.key), m.value);
       }
       stats.put(t, ts);
     }
@@ -216,6 +223,7 @@ public class KafkaRoundTrip {
           .append(",\"value_bytes\":").append(ts.valueBytes)
           .append(",\"key_bytes\":").append(ts.keyBytes)
           .append(",\"partitions\":").append(ts.partitions.size())
+          .append(",\"digest\":").append(q(String.format("%08x", ts.digest)))
           .append(",\"compression\":").append(q(ts.compression))
           .append(",\"acks\":").append(ts.acks == -1 ? "\"all\"" : "0")
           .append(",\"produced\":").append(ts.produced)
@@ -246,7 +254,7 @@ public class KafkaRoundTrip {
   /** Create the topics (several partitions, large max.message.bytes); return the log end offsets before producing. */
   static Map<TopicPartition, Long> createTopics(Scenario s, List<Integer> topicIdx) throws Exception {
     Properties p = common(s);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(Math.min(60_000L, s.timeoutMs)));
     try (Admin admin = Admin.create(p)) {
       List<NewTopic> nts = new ArrayList<>();
       for (int t : topicIdx)

@@ -61,7 +61,7 @@ function kcat(args, input) {
 
 /** Wait until the topic exists (kcat -L asks for it, which lets the broker auto-create it). */
 async function partitionsOf(topic) {
-  const deadline = Date.now() + 30000;
+  const deadline = Date.now() + Math.min(30000, sc.timeoutMs);
   let last = "";
   while (Date.now() < deadline) {
     const r = await kcat([...common(), "-L", "-t", topic, "-J"]);

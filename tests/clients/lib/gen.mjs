@@ -77,21 +77,44 @@ export function indexOfKey(key) {
   return m ? Number(m[1]) : -1;
 }
 
+/** generator topic index of the Java client's acks=0 topic "<prefix>.acks0" */
+export const ACKS0_TOPIC_INDEX = 1000;
+
 export function topicName(sc, t) {
   return `${sc.prefix}.t${t}`;
+}
+
+/** FNV-1a 32 over bytes, continuing from h */
+export function fnv1a(h, buf) {
+  for (let j = 0; j < buf.length; j++) h = Math.imul(h ^ buf[j], 0x01000193) >>> 0;
+  return h >>> 0;
 }
 
 /** Expected per-topic totals: { name: {messages, value_bytes, key_bytes, partitions} } */
 export function expected(sc) {
   const out = {};
   for (let t = 0; t < sc.topics; t++) {
-    let vb = 0, kb = 0;
+    let vb = 0, kb = 0, h = 0x811c9dc5;
     for (let i = 0; i < sc.count; i++) {
       const m = message(sc, t, i);
       vb += m.value.length;
       kb += m.key.length;
+      h = fnv1a(fnv1a(h, m.key), m.value);
     }
-    out[topicName(sc, t)] = { messages: sc.count, value_bytes: vb, key_bytes: kb, partitions: Math.min(sc.partitions, sc.count) };
+    out[topicName(sc, t)] = { messages: sc.count, value_bytes: vb, key_bytes: kb, partitions: Math.min(sc.partitions, sc.count),
+      digest: h.toString(16).padStart(8, "0") };
+  }
+  if (sc.acks0 > 0) {
+    // the Java client's extra acks=0 topic: generator topic index 1000, sc.acks0 messages, no large one
+    let vb = 0, kb = 0, h = 0x811c9dc5;
+    for (let i = 0; i < sc.acks0; i++) {
+      const m = message(sc, ACKS0_TOPIC_INDEX, i);
+      vb += m.value.length;
+      kb += m.key.length;
+      h = fnv1a(fnv1a(h, m.key), m.value);
+    }
+    out[`${sc.prefix}.acks0`] = { messages: sc.acks0, value_bytes: vb, key_bytes: kb, partitions: Math.min(sc.partitions, sc.acks0),
+      digest: h.toString(16).padStart(8, "0") };
   }
   return out;
 }
@@ -100,6 +123,7 @@ export function expected(sc) {
  * Parse the common options. defaults: { clientId, compression }.
  * --bootstrap H:P  --scenario smoke|standard|stress  --prefix P  --seed N  --count N
  * --topics N  --partitions N  --large-bytes N  --compression a,b,..  --client-id ID  --timeout-ms N
+ * --acks0 N (only the Java client produces this extra topic; expected() includes it when N > 0)
  */
 export function parseArgs(argv, defaults) {
   const a = {};
@@ -126,6 +150,7 @@ export function parseArgs(argv, defaults) {
     largeBytes: int("large-bytes", base.largeBytes),
     compression: (a.compression ?? defaults.compression).split(","),
     timeoutMs: int("timeout-ms", 120000),
+    acks0: int("acks0", defaults.acks0 ?? 0),
     dryRun: a["dry-run"] === "true",
     verbose: a.verbose === "true",
   };
