@@ -1,0 +1,253 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import http from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startHost, HostStartError, extractTags, istioExtraStatTag, StatsStore } from '../index.ts';
+import {
+  passThroughModule, rewriteModule, metricsModule, trapModule, unknownImportModule, badSignatureModule,
+  noAbiModule, holdModule,
+} from './modules.ts';
+
+// ---------------------------------------------------------------- helpers
+let echo: net.Server;
+let echoPort = 0;
+before(async () => {
+  echo = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.on('data', (d) => s.write(d));
+    s.on('end', () => s.end());
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+  echoPort = (echo.address() as net.AddressInfo).port;
+});
+after(() => new Promise<void>((r) => echo.close(() => r())));
+
+/** Sends `data`, half-closes, collects everything until the server closes. */
+function roundTrip(port: number, chunks: Buffer[], delayMs = 0): Promise<{ data: Buffer; closedEarly: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const got: Buffer[] = [];
+    s.on('data', (d) => got.push(d));
+    s.on('error', () => {});
+    s.on('close', () => resolve({ data: Buffer.concat(got), closedEarly: false }));
+    s.on('connect', async () => {
+      for (const c of chunks) {
+        s.write(c);
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      }
+      s.end();
+    });
+    setTimeout(() => reject(new Error('roundTrip timeout')), 5000).unref();
+  });
+}
+
+function get(port: number, p: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: p }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    }).on('error', reject);
+  });
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- load / configure
+test('load + configure: accepted config starts, rejected config refuses to start', async () => {
+  const wasm = passThroughModule();
+  const h = await startHost({ wasm, upstream: `127.0.0.1:${echoPort}`, pluginConfig: '{"metrics":{}}' });
+  try {
+    assert.ok(h.logs.some((l) => l.includes('on_vm_start')));
+    assert.ok(h.logs.some((l) => l.includes('{"metrics":{}}')), 'plugin configuration readable via buffer type 7');
+  } finally {
+    await h.close();
+  }
+  await assert.rejects(
+    startHost({ wasm, upstream: `127.0.0.1:${echoPort}`, pluginConfig: 'reject' }),
+    (e: Error) => e instanceof HostStartError && /configure/.test(e.message),
+  );
+});
+
+test('modules without an ABI version export are refused', async () => {
+  await assert.rejects(
+    startHost({ wasm: noAbiModule(), upstream: `127.0.0.1:${echoPort}` }),
+    (e: Error) => e instanceof HostStartError && /ABI version/.test(e.message),
+  );
+});
+
+test('unknown imports are refused at load, listing each one', async () => {
+  await assert.rejects(
+    startHost({ wasm: unknownImportModule(), upstream: `127.0.0.1:${echoPort}` }),
+    (e: Error) =>
+      e instanceof HostStartError && e.message.includes('env.abort') && e.message.includes('env.proxy_frobnicate'),
+  );
+  await assert.rejects(
+    startHost({ wasm: badSignatureModule(), upstream: `127.0.0.1:${echoPort}` }),
+    (e: Error) => e instanceof HostStartError && /type mismatch: env.proxy_get_current_time_nanoseconds/.test(e.message),
+  );
+});
+
+// ---------------------------------------------------------------- data path
+test('pass-through: bytes unchanged both ways, Envoy callback order, properties', async () => {
+  const h = await startHost({ wasm: passThroughModule(), upstream: `127.0.0.1:${echoPort}` });
+  try {
+    const payload = Buffer.alloc(300000);
+    for (let k = 0; k < payload.length; k++) payload[k] = (k * 7) & 0xff;
+    const r = await roundTrip(h.port, [payload.subarray(0, 1000), payload.subarray(1000)]);
+    assert.equal(Buffer.compare(r.data, payload), 0);
+    await wait(50);
+    const ev = h.logs.filter((l) => /wasm log.*: on_/.test(l)).map((l) => l.replace(/.*: /, ''));
+    const connEvents = ev.slice(ev.indexOf('on_new_connection') - 1);
+    assert.deepEqual(connEvents, [
+      'on_context_create',
+      'on_new_connection',
+      'on_upstream_connection_close',
+      'on_downstream_connection_close',
+      'on_done',
+      'on_log',
+      'on_delete',
+    ]);
+    assert.ok(h.logs.some((l) => /127\.0\.0\.1:\d+$/.test(l)), 'source.address logged as ip:port');
+    const st = h.stats();
+    assert.equal(st['tcp.kafka.downstream_cx_rx_bytes_total'], payload.length);
+    assert.equal(st['tcp.kafka.downstream_cx_tx_bytes_total'], payload.length);
+  } finally {
+    await h.close();
+  }
+});
+
+test('many concurrent connections stay independent', async () => {
+  const h = await startHost({ wasm: passThroughModule(), upstream: `127.0.0.1:${echoPort}` });
+  try {
+    const rs = await Promise.all(
+      Array.from({ length: 40 }, (_, k) => roundTrip(h.port, [Buffer.from(`conn-${k}-`.repeat(100))])),
+    );
+    rs.forEach((r, k) => assert.equal(r.data.toString(), `conn-${k}-`.repeat(100)));
+  } finally {
+    await h.close();
+  }
+});
+
+test('set_buffer_bytes: replace, prepend, append, reject mid-buffer start', async () => {
+  const h = await startHost({ wasm: rewriteModule(), upstream: `127.0.0.1:${echoPort}` });
+  try {
+    const r = await roundTrip(h.port, [Buffer.from('hello kafka')]);
+    // downstream uppercased, echo returns it, upstream chunk wrapped > <
+    const s = r.data.toString();
+    assert.match(s, /^(>[A-Z ]+<)+$/);
+    assert.equal(s.replace(/[<>]/g, ''), 'HELLO KAFKA');
+    assert.equal(h.plugin.failed, null, 'mid-buffer set_buffer_bytes returned BadArgument (no trap)');
+  } finally {
+    await h.close();
+  }
+});
+
+test('StopIteration holds downstream bytes until the filter continues', async () => {
+  const h = await startHost({ wasm: holdModule(), upstream: `127.0.0.1:${echoPort}` });
+  try {
+    const r = await roundTrip(h.port, [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('ef')], 30);
+    assert.equal(r.data.toString(), 'abcdef');
+  } finally {
+    await h.close();
+  }
+});
+
+// ---------------------------------------------------------------- metrics
+test('metrics: wasmcustom namespace, tag extraction, prometheus rendering', async () => {
+  const h = await startHost({ wasm: metricsModule(), upstream: `127.0.0.1:${echoPort}` });
+  try {
+    assert.equal(h.plugin.failed, null);
+    await roundTrip(h.port, [Buffer.from('x'.repeat(10))]);
+    await wait(50);
+    const prom = (await get(h.adminPort, '/stats/prometheus')).body;
+    assert.match(prom, /# TYPE kafka_requests_total counter\nkafka_requests_total\{api="Produce",client_id="orders-svc"\} 1\n/);
+    assert.match(prom, /# TYPE kafka_connections_active gauge\nkafka_connections_active\{\} 0\n/);
+    assert.match(prom, /# TYPE kafka_request_bytes histogram\n/);
+    assert.match(prom, /kafka_request_bytes_bucket\{api="Produce",le="5"\} 0\n/);
+    assert.match(prom, /kafka_request_bytes_bucket\{api="Produce",le="10"\} 1\n/);
+    assert.match(prom, /kafka_request_bytes_bucket\{api="Produce",le="\+Inf"\} 1\n/);
+    assert.match(prom, /kafka_request_bytes_sum\{api="Produce"\} 10\n/);
+    assert.match(prom, /kafka_request_bytes_count\{api="Produce"\} 1\n/);
+    assert.doesNotMatch(prom, /wasmcustom/);
+    assert.match(prom, /envoy_tcp_downstream_cx_total\{tcp_prefix="kafka"\} 1/);
+    const plain = (await get(h.adminPort, '/stats')).body;
+    assert.match(plain, /^kafka\.api=\.=Produce;\.;client_id=\.=orders-svc;\.;requests_total: 1$/m);
+    const json = JSON.parse((await get(h.adminPort, '/stats?format=json')).body);
+    assert.ok(json.stats.some((s: { name: string; value: number }) => s.name === 'kafka.connections_active' && s.value === 0));
+    assert.equal((await get(h.adminPort, '/ready')).status, 200);
+  } finally {
+    await h.close();
+  }
+});
+
+test('tag extractor follows Envoy: group 1 removed, group 2 value, extractor order', () => {
+  const ex = ['client_id', 'api'].map(istioExtraStatTag);
+  const r = extractTags('wasmcustom.kafka.api=.=Fetch;.;client_id=.=a.b;.;bytes', ex);
+  assert.equal(r.tagExtractedName, 'wasmcustom.kafka.bytes');
+  assert.deepEqual(r.tags, [
+    { name: 'client_id', value: 'a.b' },
+    { name: 'api', value: 'Fetch' },
+  ]);
+  const s = new StatsStore({ histogramBuckets: [1, 2] });
+  s.histogram('wasmcustom.h').record(2);
+  assert.match(s.renderPrometheus(), /h_bucket\{le="1"\} 0\nh_bucket\{le="2"\} 1\n/);
+  // names that start with a digit after stripping the namespace are dropped (Envoy metricName)
+  s.counter('wasmcustom.9lives').inc();
+  assert.doesNotMatch(s.renderPrometheus(), /9lives/);
+});
+
+// ---------------------------------------------------------------- failure policy
+test('trap under fail-open: traffic keeps flowing without the filter; failure counted', async () => {
+  const h = await startHost({ wasm: trapModule(), upstream: `127.0.0.1:${echoPort}`, failOpen: true });
+  try {
+    const r1 = await roundTrip(h.port, [Buffer.from('Trap me')]);
+    assert.equal(r1.data.toString(), 'Trap me');
+    assert.equal(h.plugin.failed, 'RuntimeError');
+    assert.ok(h.logs.some((l) => /Wasm VM failed Function: proxy_on_downstream_data failed/.test(l)));
+    const r2 = await roundTrip(h.port, [Buffer.from('Tagain')]);
+    assert.equal(r2.data.toString(), 'Tagain');
+    assert.equal(h.stats()['wasm_host.vm_runtime_errors'], 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('trap under fail-closed: the connection is closed and new ones are refused', async () => {
+  const h = await startHost({ wasm: trapModule(), upstream: `127.0.0.1:${echoPort}`, failOpen: false });
+  try {
+    const ok = await roundTrip(h.port, [Buffer.from('fine')]);
+    assert.equal(ok.data.toString(), 'fine');
+    const r1 = await roundTrip(h.port, [Buffer.from('Trap me')]);
+    assert.equal(r1.data.length, 0);
+    const r2 = await roundTrip(h.port, [Buffer.from('hello')]);
+    assert.equal(r2.data.length, 0);
+    assert.equal((await get(h.adminPort, '/ready')).status, 503);
+  } finally {
+    await h.close();
+  }
+});
+
+// ---------------------------------------------------------------- capture
+test('capture mode writes Kafka frames per connection and direction', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cap-'));
+  const h = await startHost({ wasm: passThroughModule(), upstream: `127.0.0.1:${echoPort}`, captureDir: dir });
+  try {
+    const f1 = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('abc')]);
+    const f2 = Buffer.concat([Buffer.from([0, 0, 0, 2]), Buffer.from('de')]);
+    const all = Buffer.concat([f1, f2]);
+    await roundTrip(h.port, [all.subarray(0, 5), all.subarray(5)], 20);
+    const files = readdirSync(dir).sort();
+    const req = files.filter((f) => /-request-\d+\.bin$/.test(f));
+    assert.equal(req.length, 2);
+    assert.deepEqual(readFileSync(path.join(dir, req[0])), f1);
+    assert.deepEqual(readFileSync(path.join(dir, req[1])), f2);
+    const concat = files.find((f) => /-response\.bin$/.test(f))!;
+    assert.deepEqual(readFileSync(path.join(dir, concat)), all);
+  } finally {
+    await h.close();
+  }
+});
