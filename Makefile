@@ -1,0 +1,52 @@
+# Kafka protocol filter for Envoy (Proxy-Wasm, AssemblyScript).
+# `make demo` runs the filter in the local host in front of a real broker with real clients;
+# `make test` builds and runs every test. Area fragments live in mk/*.mk.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+NODE_BIN := node_modules/.bin
+WASM := build/kafka-filter.wasm
+WASM_DEBUG := build/kafka-filter.debug.wasm
+ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null) asconfig.json
+
+.PHONY: build deps test test-unit test-abi clean help
+
+help:
+	@echo "make deps    install npm packages (and apply the SDK patch)"
+	@echo "make build   $(WASM) (release, wasm-opt) and $(WASM_DEBUG)"
+	@echo "make test    every test suite (unit, ABI shape, codec, host, end-to-end, istio)"
+	@echo "make demo    the filter in the local host before a real Kafka broker, real clients, metrics"
+	@echo "make bench   benchmarks (ratios against a baseline measured in the same run)"
+
+deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json patches/*.patch
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(WASM) $(WASM_DEBUG)
+
+$(WASM): $(ASSEMBLY_SOURCES) node_modules/.installed
+	@mkdir -p build
+	$(NODE_BIN)/asc --config asconfig.json --target release
+	$(NODE_BIN)/wasm-opt build/kafka-filter.unopt.wasm -O3 --strip-debug --strip-producers -o $@
+	@rm -f build/kafka-filter.unopt.wasm
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
+$(WASM_DEBUG): $(ASSEMBLY_SOURCES) node_modules/.installed
+	@mkdir -p build
+	$(NODE_BIN)/asc --config asconfig.json --target debug
+
+test-unit: node_modules/.installed
+	$(NODE_BIN)/asp --config as-pect.config.mjs --summary
+
+test-abi: build
+	node --import tsx --test tests/abi/*.test.ts
+
+test: build test-unit test-abi $(EXTRA_TESTS)
+	@echo "all test suites passed"
+
+clean:
+	rm -rf build/*.wasm build/*.wat build/*.map build/oci
+
+-include mk/*.mk

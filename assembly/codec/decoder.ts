@@ -1,0 +1,476 @@
+// Resumable, copy-free Kafka body decoder: interprets the generated field programs
+// (assembly/codec/generated/programs.ts, format in tools/codegen/compile.ts) over TCP chunks.
+//
+//   const d = new BodyDecoder();
+//   if (!d.begin(apiKey, apiVersion, isResponse, bodyLength, sink)) { /* unknown: skip body */ }
+//   loop: n = d.step(ptr, len)   // consumes n bytes of [ptr, ptr+len)
+//     d.isDone()        -> body decoded exactly to its end
+//     d.isFailed()      -> errorField() / errorOffset() / errorReason()
+//     d.skipPending()>0 -> skip that many bytes after the consumed ones without reading, then step again
+//     d.needBytes()>0   -> call step again with >= that many contiguous bytes (or all remaining body bytes)
+//
+// Never traps on any input: every read is bounded by the current limit (body end or tagged-field end)
+// and by the bytes passed in; counts are checked against remaining bytes before any loop; no recursion,
+// no allocation proportional to input (frames are a fixed stack of MAX_FRAMES; depth comes from the
+// schema, not the input). needBytes() is at most 5 + STRING_CAP (captured string) and never above 512.
+import { BLOCK_OFF, FIELD_NAMES, PROG } from "./generated/programs";
+import { rootBlock } from "./generated/apis";
+import {
+  E_GROUP, E_NONE, E_PARTITION, E_RESOURCE, E_TOPIC, F_COMPACT, F_NULLABLE, MAX_FRAMES, NO_NAME,
+  OP_ARRAY, OP_ARRAY_FIX, OP_BYTES, OP_END, OP_FIX, OP_RECORDS, OP_STR, OP_STRUCT, OP_TAGS,
+  R_ACKS, R_COMMITTED_OFFSET, R_ERROR_CODE, R_FETCH_OFFSET, R_GROUP_ID, R_PARTITION_INDEX,
+  R_RESOURCE_NAME, R_THROTTLE_TIME_MS, R_TOPIC_ID, R_TOPIC_NAME, SCOPE_BODY, SCOPE_GROUP, SCOPE_OTHER,
+  SCOPE_PARTITION, SCOPE_RESOURCE, SCOPE_TOPIC, STRING_CAP,
+} from "./generated/roles";
+import { DecodeSink, RECORDS_LEGACY, RECORDS_NULL, RECORDS_PARTIAL, RecordsInfo } from "./sink";
+import { validUtf8Prefix } from "./utf8";
+
+const K_BLOCK: i32 = 1;  // executing a struct block (root, struct field)
+const K_ELEM: i32 = 2;   // executing an array element's block
+const K_TAGGED: i32 = 3; // executing a known tagged field within [.., limit)
+const K_ARRAY: i32 = 4;  // iterating array elements
+const K_TAGS: i32 = 5;   // iterating tagged fields (count left in fCount)
+
+const S_IDLE: i32 = 0;
+const S_RUNNING: i32 = 1;
+const S_DONE: i32 = 2;
+const S_FAILED: i32 = 3;
+
+const NAME_TAGS: i32 = -2;
+const NAME_TRAILING: i32 = -3;
+const NO_ERR: i32 = -1;
+const R_NEED: i32 = -1;
+const R_FAIL: i32 = -2;
+const BATCH_HEADER: i32 = 61;
+
+@inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
+@inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
+@inline function be64(p: usize): i64 { return bswap<i64>(load<i64>(p)); }
+@inline function blockPc(b: i32): i32 { return <i32>load<u32>(BLOCK_OFF + (<usize>b << 2)); }
+
+export class BodyDecoder {
+  private sink: DecodeSink = new DecodeSink();
+  private status: i32 = S_IDLE;
+  private pos: i32 = 0;
+  private bodyLen: i32 = 0;
+  private depth: i32 = 0;
+  private fKind: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fPc: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fLimit: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fName: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fIndex: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fCount: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fBlock: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fEntry: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private fErr: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  private skipRem: i32 = 0;
+  private skipN: i32 = 0;
+  private needN: i32 = 0;
+  // records walk
+  private inRec: bool = false;
+  private recRem: i32 = 0;
+  private recName: i32 = 0;
+  private rec: RecordsInfo = new RecordsInfo();
+  // scratch
+  private curName: i32 = NO_NAME;
+  private opPos: i32 = 0;
+  private vv: u32 = 0;
+  private hdr: i32 = 0;
+  private val: i64 = 0;
+  // error
+  private errField: string = "";
+  private errReason: string = "";
+  private errOffset: i32 = 0;
+
+  begin(apiKey: i16, apiVersion: i16, isResponse: bool, bodyLength: i32, sink: DecodeSink): bool {
+    this.status = S_IDLE;
+    this.depth = 0; this.pos = 0; this.skipRem = 0; this.skipN = 0; this.needN = 0;
+    this.inRec = false; this.errField = ""; this.errReason = ""; this.errOffset = 0;
+    if (bodyLength < 0) return false;
+    const root = rootBlock(<i32>apiKey, <i32>apiVersion, isResponse);
+    if (root < 0) return false;
+    this.sink = sink;
+    this.bodyLen = bodyLength;
+    this.push(K_BLOCK, blockPc(root), bodyLength, NO_NAME);
+    this.status = S_RUNNING;
+    return true;
+  }
+
+  isDone(): bool { return this.status == S_DONE; }
+  isFailed(): bool { return this.status == S_FAILED; }
+  skipPending(): i32 { return this.skipN; }
+  needBytes(): i32 { return this.needN; }
+  errorField(): string { return this.errField; }
+  errorOffset(): i32 { return this.errOffset; }
+  errorReason(): string { return this.errReason; }
+  /** bytes of the body accounted for so far (consumed + announced skips) */
+  position(): i32 { return this.pos; }
+
+  step(ptr: usize, len: i32): i32 {
+    this.skipN = 0; this.needN = 0;
+    if (this.status != S_RUNNING) return 0;
+    if (len < 0) len = 0;
+    let off = 0;
+    while (true) {
+      if (this.skipRem > 0) {
+        const take = min(this.skipRem, len - off);
+        off += take; this.pos += take; this.skipRem -= take;
+        if (this.skipRem > 0) {
+          this.skipN = this.skipRem; this.pos += this.skipRem; this.skipRem = 0;
+          return off;
+        }
+      }
+      if (this.depth == 0) {
+        if (this.pos != this.bodyLen) {
+          this.curName = NAME_TRAILING; this.opPos = this.pos;
+          this.fail("trailing bytes after the body");
+        } else this.status = S_DONE;
+        return off;
+      }
+      this.opPos = this.pos;
+      const r = this.micro(ptr + <usize>off, len - off);
+      if (r < 0) return off;
+      off += r; this.pos += r;
+    }
+    return off;
+  }
+
+  // ---- frames ----
+  private push(kind: i32, pc: i32, limit: i32, name: i32): bool {
+    const d = this.depth;
+    if (d >= MAX_FRAMES) { this.fail("nesting too deep"); return false; }
+    unchecked(this.fKind[d] = kind); unchecked(this.fPc[d] = pc); unchecked(this.fLimit[d] = limit);
+    unchecked(this.fName[d] = name); unchecked(this.fIndex[d] = 0); unchecked(this.fCount[d] = 0);
+    unchecked(this.fBlock[d] = 0); unchecked(this.fEntry[d] = E_NONE); unchecked(this.fErr[d] = NO_ERR);
+    this.depth = d + 1;
+    return true;
+  }
+
+  private need(n: i32): i32 { this.needN = n; return R_NEED; }
+
+  private fail(reason: string): i32 {
+    let path = "";
+    for (let i = 0; i < this.depth; i++) {
+      const k = unchecked(this.fKind[i]);
+      const nm = unchecked(this.fName[i]);
+      if (k == K_ARRAY) {
+        path = join(path, nameOf(nm) + "[" + unchecked(this.fIndex[i]).toString() + "]");
+      } else if (k == K_BLOCK && nm >= 0 && nm != NO_NAME) {
+        path = join(path, nameOf(nm));
+      } else if (k == K_TAGS && i == this.depth - 1) {
+        path = join(path, "_tagged_fields");
+      }
+    }
+    const c = this.curName;
+    if (c == NAME_TRAILING) path = join(path, "(trailing bytes)");
+    else if (c == NAME_TAGS) path = join(path, "_tagged_fields");
+    else if (c >= 0 && c != NO_NAME) path = join(path, nameOf(c));
+    this.errField = path;
+    this.errReason = reason;
+    this.errOffset = this.opPos;
+    this.status = S_FAILED;
+    this.skipN = 0; this.needN = 0;
+    return R_FAIL;
+  }
+
+  private scope(): i32 {
+    for (let i = this.depth - 1; i >= 0; i--) {
+      if (unchecked(this.fKind[i]) == K_ELEM) {
+        const e = unchecked(this.fEntry[i]);
+        if (e == E_TOPIC) return SCOPE_TOPIC;
+        if (e == E_PARTITION) return SCOPE_PARTITION;
+        if (e == E_GROUP) return SCOPE_GROUP;
+        if (e == E_RESOURCE) return SCOPE_RESOURCE;
+        return SCOPE_OTHER;
+      }
+    }
+    return SCOPE_BODY;
+  }
+
+  private flushErr(t: i32): void {
+    const e = unchecked(this.fErr[t]);
+    if (e != NO_ERR) {
+      unchecked(this.fErr[t] = NO_ERR);
+      this.sink.errorCode(<i16>e, this.scope());
+    }
+  }
+
+  // ---- one atomic step: returns bytes consumed, R_NEED or R_FAIL ----
+  private micro(p: usize, avail: i32): i32 {
+    const t = this.depth - 1;
+    const kind = unchecked(this.fKind[t]);
+    if (kind == K_ARRAY) {
+      const i = unchecked(this.fIndex[t]);
+      if (i < unchecked(this.fCount[t])) {
+        const entry = unchecked(this.fEntry[t]);
+        if (!this.push(K_ELEM, blockPc(unchecked(this.fBlock[t])), unchecked(this.fLimit[t]), NO_NAME)) return R_FAIL;
+        unchecked(this.fEntry[t + 1] = entry);
+        if (entry == E_TOPIC) this.sink.topicBegin();
+        else if (entry == E_PARTITION) this.sink.partitionBegin();
+      } else {
+        this.depth = t;
+      }
+      return 0;
+    }
+    if (kind == K_TAGS) return this.tagStep(t, p, avail);
+    if (this.inRec) return this.recordsStep(p, avail);
+
+    const pc = unchecked(this.fPc[t]);
+    const a = PROG + <usize>pc;
+    const op = <i32>load<u8>(a);
+    if (op == OP_END) return this.endBlock(t);
+    const role = <i32>load<u8>(a, 1);
+    const name = <i32>load<u16>(a, 2);
+    this.curName = name;
+    const rem = unchecked(this.fLimit[t]) - this.pos;
+
+    if (op == OP_FIX) {
+      const size = <i32>load<u8>(a, 4);
+      if (size > rem) return this.fail("truncated");
+      if (avail < size) return this.need(size);
+      unchecked(this.fPc[t] = pc + 5);
+      if (role != 0) this.fixRole(t, role, p, size);
+      return size;
+    }
+    if (op == OP_TAGS) {
+      this.curName = NAME_TAGS;
+      const r = this.uv(p, 0, avail, rem);
+      if (r <= 0) return this.uvFail(r, 0, rem);
+      if (<i64>this.vv > <i64>(rem - r)) return this.fail("tagged field count exceeds remaining bytes");
+      const n = <i32>load<u8>(a, 4);
+      unchecked(this.fPc[t] = pc + 5 + n * 4);
+      if (!this.push(K_TAGS, pc + 4, unchecked(this.fLimit[t]), NO_NAME)) return R_FAIL;
+      unchecked(this.fCount[t + 1] = <i32>this.vv);
+      return r;
+    }
+    const flags = <i32>load<u8>(a, 4);
+    const compact = (flags & F_COMPACT) != 0;
+    const nullable = (flags & F_NULLABLE) != 0;
+
+    if (op == OP_STRUCT) {
+      let used = 0;
+      if (nullable) {
+        if (rem < 1) return this.fail("truncated");
+        if (avail < 1) return this.need(1);
+        used = 1;
+        if (load<i8>(p) < 0) { unchecked(this.fPc[t] = pc + 7); return 1; }
+      }
+      unchecked(this.fPc[t] = pc + 7);
+      if (!this.push(K_BLOCK, blockPc(<i32>load<u16>(a, 5)), unchecked(this.fLimit[t]), name)) return R_FAIL;
+      return used;
+    }
+
+    // length-prefixed: string (int16 / compact), bytes, records, arrays (int32 / compact)
+    const hr = this.header(p, avail, rem, compact, op != OP_STR);
+    if (hr < 0) return hr;
+    const h = this.hdr;
+    const v = this.val;
+    const left = rem - h;
+    if (v < 0) {
+      if (v != -1 || !nullable) return this.fail(compact && v == -1 ? "null not allowed" : "negative length");
+    }
+    if (op == OP_STR) {
+      unchecked(this.fPc[t] = pc + 5);
+      if (v < 0) return h;
+      if (v > 0x7fff) return this.fail("string longer than 32767 bytes");
+      const n = <i32>v;
+      if (n > left) return this.fail("string length exceeds remaining bytes");
+      if (role == R_TOPIC_NAME || (role >= R_GROUP_ID && role <= R_RESOURCE_NAME)) {
+        const keep = min(n, STRING_CAP);
+        if (avail < h + keep) { unchecked(this.fPc[t] = pc); return this.need(h + keep); }
+        const cut = validUtf8Prefix(p + <usize>h, keep, n > keep);
+        if (cut < 0) { unchecked(this.fPc[t] = pc); return this.fail("invalid UTF-8"); }
+        const s = String.UTF8.decodeUnsafe(p + <usize>h, <usize>cut, false);
+        if (role == R_TOPIC_NAME) this.sink.topicName(s);
+        else this.sink.text(role, s);
+        this.skipRem = n - keep;
+        return h + keep;
+      }
+      this.skipRem = n;
+      return h;
+    }
+    if (op == OP_BYTES) {
+      unchecked(this.fPc[t] = pc + 5);
+      if (v < 0) return h;
+      if (v > <i64>left) return this.fail("bytes length exceeds remaining bytes");
+      this.skipRem = <i32>v;
+      return h;
+    }
+    if (op == OP_RECORDS) {
+      unchecked(this.fPc[t] = pc + 5);
+      this.rec.reset();
+      if (v < 0) {
+        this.rec.flags = RECORDS_NULL;
+        this.sink.records(this.rec);
+        return h;
+      }
+      if (v > <i64>left) return this.fail("records length exceeds remaining bytes");
+      this.rec.totalBytes = <i32>v;
+      this.inRec = true; this.recRem = <i32>v; this.recName = name;
+      return h;
+    }
+    if (op == OP_ARRAY_FIX) {
+      unchecked(this.fPc[t] = pc + 6);
+      if (v < 0) return h;
+      const bytes = v * <i64>load<u8>(a, 5);
+      if (bytes > <i64>left) return this.fail("array count exceeds remaining bytes");
+      this.skipRem = <i32>bytes;
+      return h;
+    }
+    if (op == OP_ARRAY) {
+      unchecked(this.fPc[t] = pc + 8);
+      if (v < 0) return h;
+      if (v > <i64>left) return this.fail("array count exceeds remaining bytes");
+      if (!this.push(K_ARRAY, pc, unchecked(this.fLimit[t]), name)) return R_FAIL;
+      unchecked(this.fCount[t + 1] = <i32>v);
+      unchecked(this.fBlock[t + 1] = <i32>load<u16>(a, 6));
+      unchecked(this.fEntry[t + 1] = <i32>load<u8>(a, 5));
+      return h;
+    }
+    return this.fail("bad program");
+  }
+
+  private endBlock(t: i32): i32 {
+    this.flushErr(t);
+    const kind = unchecked(this.fKind[t]);
+    if (kind == K_TAGGED && this.pos != unchecked(this.fLimit[t])) {
+      this.curName = <i32>load<u16>(PROG + <usize>unchecked(this.fBlock[t]), 2);
+      return this.fail("tagged field size mismatch");
+    }
+    this.depth = t;
+    if (kind == K_ELEM) {
+      const p = t - 1;
+      unchecked(this.fIndex[p] = unchecked(this.fIndex[p]) + 1);
+      const e = unchecked(this.fEntry[t]);
+      if (e == E_TOPIC) this.sink.topicEnd();
+      else if (e == E_PARTITION) this.sink.partitionEnd();
+    }
+    return 0;
+  }
+
+  private fixRole(t: i32, role: i32, p: usize, size: i32): void {
+    if (size == 2) {
+      const v = be16(p);
+      if (role == R_ERROR_CODE) {
+        this.flushErr(t);
+        unchecked(this.fErr[t] = <i32>v & 0xffff);
+      } else if (role == R_ACKS) this.sink.acks(v);
+    } else if (size == 4) {
+      const v = be32(p);
+      if (role == R_PARTITION_INDEX) this.sink.partitionIndex(v);
+      else if (role == R_THROTTLE_TIME_MS) this.sink.throttleTimeMs(v);
+    } else if (size == 8) {
+      if (role >= R_FETCH_OFFSET && role <= R_COMMITTED_OFFSET) this.sink.offset(role, be64(p));
+    } else if (size == 16) {
+      if (role == R_TOPIC_ID) this.sink.topicId(<u64>be64(p), <u64>be64(p + 8));
+    }
+  }
+
+  /** unsigned varint (u32, <= 5 bytes) at p+off: length, 0 = need more, -1 malformed, -2 truncated */
+  private uv(p: usize, off: i32, avail: i32, rem: i32): i32 {
+    let v: u32 = 0;
+    for (let i = 0; i < 5; i++) {
+      const k = off + i;
+      if (k >= rem) return -2;
+      if (k >= avail) return 0;
+      const b = <u32>load<u8>(p + <usize>k);
+      if (i == 4 && b > 0x0f) return -1;
+      v |= (b & 0x7f) << (<u32>(7 * i));
+      if ((b & 0x80) == 0) { this.vv = v; return i + 1; }
+    }
+    return -1;
+  }
+
+  private uvFail(r: i32, off: i32, rem: i32): i32 {
+    if (r == 0) return this.need(min(off + 5, rem));
+    if (r == -2) return this.fail("truncated");
+    return this.fail("malformed varint");
+  }
+
+  /** length/count prefix: sets hdr, val (-1 = null; compact: uvarint - 1) */
+  private header(p: usize, avail: i32, rem: i32, compact: bool, wide: bool): i32 {
+    if (compact) {
+      const r = this.uv(p, 0, avail, rem);
+      if (r <= 0) return this.uvFail(r, 0, rem);
+      this.hdr = r; this.val = <i64>this.vv - 1;
+      return 0;
+    }
+    const n = wide ? 4 : 2;
+    if (rem < n) return this.fail("truncated");
+    if (avail < n) return this.need(n);
+    this.hdr = n;
+    this.val = wide ? <i64>be32(p) : <i64>be16(p);
+    return 0;
+  }
+
+  private tagStep(t: i32, p: usize, avail: i32): i32 {
+    if (unchecked(this.fCount[t]) == 0) { this.depth = t; return 0; }
+    this.curName = NO_NAME;
+    const rem = unchecked(this.fLimit[t]) - this.pos;
+    const r1 = this.uv(p, 0, avail, rem);
+    if (r1 <= 0) return r1 == 0 ? this.need(min(10, rem)) : this.uvFail(r1, 0, rem);
+    const tag = this.vv;
+    const r2 = this.uv(p, r1, avail, rem);
+    if (r2 <= 0) return r2 == 0 ? this.need(min(10, rem)) : this.uvFail(r2, r1, rem);
+    const size = this.vv;
+    const h = r1 + r2;
+    if (<i64>size > <i64>(rem - h)) return this.fail("tagged field size exceeds remaining bytes");
+    unchecked(this.fCount[t] = unchecked(this.fCount[t]) - 1);
+    const tbl = PROG + <usize>unchecked(this.fPc[t]);
+    const n = <i32>load<u8>(tbl);
+    for (let i = 0; i < n; i++) {
+      const e = tbl + 1 + <usize>(i * 4);
+      if (<u32>load<u16>(e) == tag) {
+        const b = <i32>load<u16>(e, 2);
+        const bpc = blockPc(b);
+        if (!this.push(K_TAGGED, bpc, this.pos + h + <i32>size, NO_NAME)) return R_FAIL;
+        unchecked(this.fBlock[t + 1] = bpc);
+        return h;
+      }
+    }
+    this.skipRem = <i32>size;
+    return h;
+  }
+
+  private recordsStep(p: usize, avail: i32): i32 {
+    this.curName = this.recName;
+    const info = this.rec;
+    const rem = this.recRem;
+    if (rem == 0) {
+      this.inRec = false;
+      this.sink.records(info);
+      return 0;
+    }
+    if (rem < 17) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
+    const n = min(BATCH_HEADER, rem);
+    if (avail < n) return this.need(n);
+    const magic = load<i8>(p, 16);
+    if (magic < 2) { info.flags |= RECORDS_LEGACY; this.skipRem = rem; this.recRem = 0; return 0; }
+    if (magic > 2) return this.fail("unsupported record batch magic");
+    if (rem < BATCH_HEADER) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
+    const batchLen = be32(p + 8);
+    if (batchLen < BATCH_HEADER - 12) return this.fail("record batch length too small");
+    const total = <i64>batchLen + 12;
+    if (total > <i64>rem) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
+    const count = be32(p + 57);
+    if (count < 0) return this.fail("negative record count");
+    const attrs = <i32>bswap<u16>(load<u16>(p + 21));
+    if (info.batchCount == 0) {
+      info.firstCodec = attrs & 7;
+      info.firstAttributes = attrs;
+      info.firstProducerId = be64(p + 43);
+      info.firstProducerEpoch = be16(p + 51);
+    }
+    info.attributesOr |= attrs;
+    info.batchCount++;
+    info.recordCount += count;
+    this.recRem = rem - <i32>total;
+    this.skipRem = <i32>total;
+    return 0;
+  }
+}
+
+function nameOf(i: i32): string {
+  return i >= 0 && i < FIELD_NAMES.length ? unchecked(FIELD_NAMES[i]) : "?";
+}
+function join(a: string, b: string): string { return a.length == 0 ? b : a + "." + b; }

@@ -1,0 +1,55 @@
+// One Envoy network-filter context per TCP connection: feeds each direction's bytes to its
+// framer and always lets them through unchanged (the filter observes; it never holds data).
+import { Context, RootContext, FilterStatusValues, BufferTypeValues } from "@solo-io/proxy-runtime/assembly";
+import { HostBufferSource } from "../abi/host_buffer";
+import { FrameAssembler } from "../framer/frame_assembler";
+import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../framer/frame_listener";
+import { KafkaSession } from "./session";
+import { VmState } from "./vm_state";
+import { registry } from "../metrics/registry";
+import * as names from "../metrics/names";
+
+export class KafkaConnection extends Context {
+  private session: KafkaSession;
+  private requests: FrameAssembler;
+  private responses: FrameAssembler;
+  private closed: bool = false;
+
+  constructor(id: u32, root: RootContext, vm: VmState) {
+    super(id, root);
+    const session = new KafkaSession(id, vm.config, vm);
+    const requests = new FrameAssembler(DIRECTION_REQUEST, session);
+    const responses = new FrameAssembler(DIRECTION_RESPONSE, session);
+    requests.maxFrameBytes = vm.config.maxFrameBytes;
+    responses.maxFrameBytes = vm.config.maxFrameBytes;
+    this.session = session;
+    this.requests = requests;
+    this.responses = responses;
+  }
+
+  onNewConnection(): FilterStatusValues {
+    registry.count(names.metricName(names.CONNECTIONS_TOTAL, []));
+    registry.gaugeAdd(names.metricName(names.CONNECTIONS_ACTIVE, []), 1);
+    return FilterStatusValues.Continue;
+  }
+
+  onDownstreamData(size: usize, end: bool): FilterStatusValues {
+    if (size > 0) this.requests.feed(new HostBufferSource(BufferTypeValues.NetworkDownstreamData, <i32>size));
+    return FilterStatusValues.Continue;
+  }
+
+  onUpstreamData(size: usize, end: bool): FilterStatusValues {
+    if (size > 0) this.responses.feed(new HostBufferSource(BufferTypeValues.NetworkUpstreamData, <i32>size));
+    return FilterStatusValues.Continue;
+  }
+
+  onDelete(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.session.close(this.requests.inFrame(), this.responses.inFrame());
+      this.requests.release();
+      this.responses.release();
+      registry.gaugeAdd(names.metricName(names.CONNECTIONS_ACTIVE, []), -1);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// The Kafka view of one connection: matches responses to requests, and turns what the framer
+// reports into metrics. Knows nothing of Envoy's callbacks (see connection.ts for those).
+import { FrameListener, DIRECTION_REQUEST, directionName } from "../framer/frame_listener";
+import { Stepper } from "../framer/stepper";
+import { RequestHeader } from "../protocol/request_header";
+import { ResponseHeader } from "../protocol/response_header";
+import { apiName, apiKeyCount, isFlexible, isKnownApi } from "../protocol/api_table";
+import { InFlightTable, InFlightRequest } from "./inflight";
+import { PluginConfig } from "../config/plugin_config";
+import { VmState } from "./vm_state";
+import * as names from "../metrics/names";
+import { registry } from "../metrics/registry";
+import { logLine, nowNanos, LOG_WARN } from "../abi/host";
+
+const API_VERSIONS: i16 = 18;
+/** Problem lines logged per connection before going quiet (the counters keep counting). */
+const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
+
+/** The `api` label: the API's name for keys in the table, else "unknown" (bounded cardinality). */
+function apiLabel(apiKey: i16): string {
+  return apiKey >= 0 && <i32>apiKey < apiKeyCount() ? apiName(apiKey) : "unknown";
+}
+
+export class KafkaSession extends FrameListener {
+  clientId: string = "";
+  clientLabel: string = "none";
+  problems: i32 = 0;
+  private inflight: InFlightTable;
+  private dropped: InFlightRequest = new InFlightRequest();
+  private matched: InFlightRequest = new InFlightRequest();
+  private hasMatch: bool = false;
+  private logLines: i32 = 0;
+
+  constructor(public connectionId: u32, private config: PluginConfig, private vm: VmState) {
+    super();
+    this.inflight = new InFlightTable(config.maxInFlightPerConnection);
+  }
+
+  onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
+    const known = isKnownApi(h.apiKey, h.apiVersion);
+    const api = apiLabel(h.apiKey);
+    if (h.clientId !== null && (h.clientId as string) != this.clientId) {
+      this.clientId = h.clientId as string;
+      this.clientLabel = this.vm.clientIdLabel(this.clientId);
+    }
+    if (h.clientIdInvalidUtf8) {
+      registry.count(names.metricName(names.INVALID_UTF8_TOTAL, [names.TAG_DIRECTION, "request"]));
+      this.report("request correlation_id=" + h.correlationId.toString() + ": client_id is not valid UTF-8");
+    }
+    if (!known) {
+      registry.count(names.metricName(names.FRAMES_UNKNOWN_TOTAL, [names.TAG_DIRECTION, "request"]));
+      this.report("request correlation_id=" + h.correlationId.toString() + ": unknown api_key " + h.apiKey.toString() + " version " + h.apiVersion.toString() + " (passed through)");
+    }
+    const tags: string[] = [names.TAG_API, api];
+    if (this.config.apiVersionLabel) {
+      tags.push(names.TAG_API_VERSION);
+      tags.push(h.apiVersion.toString());
+    }
+    if (this.config.clientIdLabel) {
+      tags.push(names.TAG_CLIENT_ID);
+      tags.push(this.clientLabel);
+    }
+    registry.count(names.metricName(names.REQUESTS_TOTAL, tags));
+    if (this.inflight.add(h.correlationId, h.apiKey, h.apiVersion, nowNanos(), this.dropped)) {
+      registry.count(names.metricName(names.INFLIGHT_EVICTED_TOTAL, []));
+      this.inflightGauge(this.dropped.apiKey, -1);
+    }
+    this.inflightGauge(h.apiKey, 1);
+    return null;
+  }
+
+  resolveResponse(correlationId: i32): bool {
+    const index = this.inflight.find(correlationId);
+    if (index < 0) {
+      this.hasMatch = false;
+      return false;
+    }
+    // Kafka answers in order: entries before the match were never going to be answered.
+    for (let i = 0; i < index; i++) {
+      this.inflightGauge(this.inflight.at(0).apiKey, -1);
+      this.inflight.popOldest();
+    }
+    const e = this.inflight.at(0);
+    this.matched.correlationId = e.correlationId;
+    this.matched.apiKey = e.apiKey;
+    this.matched.apiVersion = e.apiVersion;
+    this.matched.startNanos = e.startNanos;
+    this.inflight.popOldest();
+    this.inflightGauge(e.apiKey, -1);
+    this.hasMatch = true;
+    return e.apiKey != API_VERSIONS && isFlexible(e.apiKey, e.apiVersion);
+  }
+
+  onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
+    if (!this.hasMatch) {
+      registry.count(names.metricName(names.UNMATCHED_RESPONSES_TOTAL, []));
+      this.report("response correlation_id=" + h.correlationId.toString() + " matches no request in flight");
+      return null;
+    }
+    const m = this.matched;
+    const api = apiLabel(m.apiKey);
+    registry.count(names.metricName(names.RESPONSES_TOTAL, [names.TAG_API, api]));
+    const now = nowNanos();
+    const micros = now > m.startNanos ? (now - m.startNanos) / 1000 : 0;
+    registry.record(names.metricName(names.REQUEST_LATENCY_US, [names.TAG_API, api]), micros);
+    this.hasMatch = false;
+    return null;
+  }
+
+  onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void {}
+
+  onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void {
+    registry.count(names.metricName(names.FRAMES_MALFORMED_TOTAL, [names.TAG_DIRECTION, directionName(direction), names.TAG_REASON, part]));
+    this.report(directionName(direction) + " " + part + " malformed at byte " + offset.toString() + " field " + field + ": " + reason + " (frame forwarded unchanged)");
+  }
+
+  onFramingLost(direction: i32, reason: string, streamOffset: i64): void {
+    registry.count(names.metricName(names.FRAMING_LOST_TOTAL, [names.TAG_DIRECTION, directionName(direction)]));
+    this.report(directionName(direction) + " stream at byte " + streamOffset.toString() + ": " + reason + "; the rest of this direction is passed through undecoded");
+  }
+
+  /** The connection ended: requests still in flight get no response. */
+  close(truncatedRequest: bool, truncatedResponse: bool): void {
+    while (this.inflight.size() > 0) {
+      this.inflightGauge(this.inflight.at(0).apiKey, -1);
+      this.inflight.popOldest();
+    }
+    if (truncatedRequest) this.onMalformed(DIRECTION_REQUEST, "truncated", "frame", "connection closed inside a frame", 0);
+    if (truncatedResponse) this.onMalformed(1, "truncated", "frame", "connection closed inside a frame", 0);
+  }
+
+  private inflightGauge(apiKey: i16, by: i64): void {
+    registry.gaugeAdd(names.metricName(names.INFLIGHT_REQUESTS, [names.TAG_API, apiLabel(apiKey)]), by);
+  }
+
+  private report(message: string): void {
+    this.problems++;
+    if (this.logLines >= MAX_LOG_LINES_PER_CONNECTION) return;
+    this.logLines++;
+    let line = "connection " + this.connectionId.toString() + " (client_id " + this.clientLabel + "): " + message;
+    if (this.logLines == MAX_LOG_LINES_PER_CONNECTION) line += " [further problems on this connection are counted, not logged]";
+    logLine(LOG_WARN, line);
+  }
+}

@@ -1,0 +1,25 @@
+// What the framer reports to the connection. The framer itself knows only frames and headers;
+// the connection decides what a header means (in-flight tracking, metrics, body decoding).
+import { Stepper } from "./stepper";
+import { RequestHeader } from "../protocol/request_header";
+import { ResponseHeader, CorrelationResolver } from "../protocol/response_header";
+
+export const DIRECTION_REQUEST: i32 = 0; // downstream -> upstream (client to broker)
+export const DIRECTION_RESPONSE: i32 = 1; // upstream -> downstream (broker to client)
+
+export function directionName(direction: i32): string {
+  return direction == DIRECTION_REQUEST ? "request" : "response";
+}
+
+export abstract class FrameListener extends CorrelationResolver {
+  /** A request header was parsed. Returns the body decoder to run, or null to skip the body. */
+  abstract onRequestHeader(header: RequestHeader, frameLength: i32): Stepper | null;
+  /** A response header was parsed. Returns the body decoder to run, or null to skip the body. */
+  abstract onResponseHeader(header: ResponseHeader, frameLength: i32): Stepper | null;
+  /** The frame ended; `bodyDecoded` is true when a body decoder ran to completion. */
+  abstract onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void;
+  /** A header or body did not parse. The frame's bytes are still forwarded untouched. */
+  abstract onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void;
+  /** The length prefix is impossible (negative or over the limit): framing of this direction is lost. */
+  abstract onFramingLost(direction: i32, reason: string, streamOffset: i64): void;
+}

@@ -1,0 +1,74 @@
+// Big-endian and varint readers over VM memory. Callers check bounds first; the varint readers
+// report "not enough bytes" or "too long" instead of reading past `end`.
+
+// @ts-ignore: decorator
+@inline export function readI16(ptr: usize): i16 {
+  return bswap<i16>(load<i16>(ptr));
+}
+// @ts-ignore: decorator
+@inline export function readI32(ptr: usize): i32 {
+  return bswap<i32>(load<i32>(ptr));
+}
+// @ts-ignore: decorator
+@inline export function readI64(ptr: usize): i64 {
+  return bswap<i64>(load<i64>(ptr));
+}
+
+/** Result of an unsigned varint read: value and byte length (0 = need more bytes, -1 = malformed). */
+export class Varint {
+  value: u32 = 0;
+  length: i32 = 0;
+}
+
+/** Reads an unsigned varint (at most 5 bytes, as Kafka's ByteUtils.readUnsignedVarint). */
+export function readUnsignedVarint(ptr: usize, available: i32, out: Varint): void {
+  let value: u32 = 0;
+  let shift: u32 = 0;
+  for (let i = 0; i < 5; i++) {
+    if (i >= available) {
+      out.length = 0;
+      return;
+    }
+    const b = <u32>load<u8>(ptr + <usize>i);
+    value |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      if (i == 4 && b > 0x0f) break; // more than 32 bits
+      out.value = value;
+      out.length = i + 1;
+      return;
+    }
+    shift += 7;
+  }
+  out.length = -1;
+}
+
+/** True when [ptr, ptr+length) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+export function isValidUtf8(ptr: usize, length: i32): bool {
+  let i = 0;
+  while (i < length) {
+    const b0 = <u32>load<u8>(ptr + <usize>i);
+    if (b0 < 0x80) {
+      i++;
+      continue;
+    }
+    let n = 0;
+    let min: u32 = 0;
+    let cp: u32 = 0;
+    if ((b0 & 0xe0) == 0xc0) {
+      n = 1; min = 0x80; cp = b0 & 0x1f;
+    } else if ((b0 & 0xf0) == 0xe0) {
+      n = 2; min = 0x800; cp = b0 & 0x0f;
+    } else if ((b0 & 0xf8) == 0xf0) {
+      n = 3; min = 0x10000; cp = b0 & 0x07;
+    } else return false;
+    if (i + n >= length) return false; // truncated sequence
+    for (let k = 1; k <= n; k++) {
+      const b = <u32>load<u8>(ptr + <usize>(i + k));
+      if ((b & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}

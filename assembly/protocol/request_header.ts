@@ -1,0 +1,107 @@
+// Request header v0/v1/v2: api_key, api_version, correlation_id, then (v1+) client_id as a
+// nullable int16-length string, then (v2, flexible APIs) tagged fields. ControlledShutdown v0
+// is the one request that still uses header v0.
+import { Stepper } from "../framer/stepper";
+import { readI16, readI32, isValidUtf8 } from "./primitives";
+import { isFlexible } from "./api_table";
+import { TaggedFieldSkipper, stepTaggedFields } from "./tagged_fields";
+
+/** Longest client id kept for labels and policy; the rest is skipped by count. */
+export const CLIENT_ID_KEEP: i32 = 255;
+
+const API_CONTROLLED_SHUTDOWN: i16 = 7;
+
+const S_FIXED: i32 = 0;
+const S_CLIENT_ID_LENGTH: i32 = 1;
+const S_CLIENT_ID: i32 = 2;
+const S_TAGS: i32 = 3;
+
+export class RequestHeader extends Stepper {
+  apiKey: i16 = 0;
+  apiVersion: i16 = 0;
+  correlationId: i32 = 0;
+  /** null when the client sent a null client id (or header v0). */
+  clientId: string | null = null;
+  clientIdTruncated: bool = false;
+  clientIdInvalidUtf8: bool = false;
+  private state: i32 = S_FIXED;
+  private clientIdLength: i32 = 0;
+  private tags: TaggedFieldSkipper = new TaggedFieldSkipper();
+
+  reset(frameLength: i32): void {
+    this.resetState(frameLength);
+    this.state = S_FIXED;
+    this.clientId = null;
+    this.clientIdTruncated = false;
+    this.clientIdInvalidUtf8 = false;
+    this.tags.reset();
+  }
+
+  step(ptr: usize, length: i32): i32 {
+    this.needBytes = 0;
+    this.skipPending = 0;
+    let at = 0;
+    while (!this.done && !this.failed) {
+      const available = length - at;
+      const p = ptr + <usize>at;
+      if (this.state == S_FIXED) {
+        if (available < 8) {
+          this.need(8, "RequestHeader.ApiKey/ApiVersion/CorrelationId");
+          break;
+        }
+        this.apiKey = readI16(p);
+        this.apiVersion = readI16(p + 2);
+        this.correlationId = readI32(p + 4);
+        at += 8;
+        this.position += 8;
+        if (this.apiKey == API_CONTROLLED_SHUTDOWN && this.apiVersion == 0) this.done = true;
+        else this.state = S_CLIENT_ID_LENGTH;
+      } else if (this.state == S_CLIENT_ID_LENGTH) {
+        if (available < 2) {
+          this.need(2, "RequestHeader.ClientId");
+          break;
+        }
+        const n = <i32>readI16(p);
+        if (n < -1) {
+          this.fail("RequestHeader.ClientId", "negative string length " + n.toString());
+          break;
+        }
+        at += 2;
+        this.position += 2;
+        if (n > this.limit - this.position) {
+          this.fail("RequestHeader.ClientId", "string length " + n.toString() + " runs past the end of the frame");
+          break;
+        }
+        this.clientIdLength = n;
+        if (n == -1) this.afterClientId();
+        else this.state = S_CLIENT_ID;
+      } else if (this.state == S_CLIENT_ID) {
+        const keep = min(this.clientIdLength, CLIENT_ID_KEEP);
+        if (available < keep) {
+          this.need(keep, "RequestHeader.ClientId");
+          break;
+        }
+        this.clientIdInvalidUtf8 = keep == this.clientIdLength && !isValidUtf8(p, keep);
+        this.clientId = String.UTF8.decodeUnsafe(p, <usize>keep);
+        at += keep;
+        this.position += keep;
+        const rest = this.clientIdLength - keep;
+        this.afterClientId();
+        if (rest > 0) {
+          this.clientIdTruncated = true;
+          this.skip(rest, "RequestHeader.ClientId");
+          break;
+        }
+      } else {
+        at += stepTaggedFields(this, this.tags, p, available, "RequestHeader._tagged_fields");
+        if (this.needBytes > 0 || this.skipPending > 0) break;
+      }
+    }
+    return at;
+  }
+
+  private afterClientId(): void {
+    if (isFlexible(this.apiKey, this.apiVersion)) this.state = S_TAGS;
+    else this.done = true;
+  }
+}

@@ -1,0 +1,176 @@
+import { FrameAssembler } from "../../assembly/framer/frame_assembler";
+import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../../assembly/framer/frame_listener";
+import { MemorySource } from "../../assembly/bytes/byte_source";
+import { Bytes, requestFrame, concat, Recorder, feedSplit, sameEvents } from "./helpers";
+
+function sampleStream(): u8[] {
+  return concat([
+    requestFrame(18, 3, 1, "kcat", 20), // ApiVersions v3: flexible header
+    requestFrame(3, 12, 2, "java-client-1", 37), // Metadata v12
+    requestFrame(0, 9, 3, null, 100), // Produce v9, null client id
+    requestFrame(7, 0, 4, null, 6), // ControlledShutdown v0: header v0
+    requestFrame(1, 4, 5, "π-client", 0), // Fetch v4: header v1, UTF-8 id, empty body
+  ]);
+}
+
+function reference(stream: u8[]): string[] {
+  const r = new Recorder();
+  const a = new FrameAssembler(DIRECTION_REQUEST, r);
+  feedSplit(a, stream, []);
+  return r.events;
+}
+
+describe("framer: requests", () => {
+  it("parses headers of several frames in one chunk", () => {
+    const events = reference(sampleStream());
+    expect(events.length).toBe(5);
+    expect(events[0]).toBe("req 18v3 #1 kcat");
+    expect(events[1]).toBe("req 3v12 #2 java-client-1");
+    expect(events[2]).toBe("req 0v9 #3 <null>");
+    expect(events[3]).toBe("req 7v0 #4 <null>");
+    expect(events[4]).toBe("req 1v4 #5 π-client");
+  });
+
+  it("gives the same result for a split at every byte", () => {
+    const stream = sampleStream();
+    const expected = reference(stream);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const r = new Recorder();
+      const a = new FrameAssembler(DIRECTION_REQUEST, r);
+      feedSplit(a, stream, [cut]);
+      expect(sameEvents(r.events, expected)).toBe(true, "split at " + cut.toString());
+      expect(r.frames).toBe(5);
+    }
+  });
+
+  it("gives the same result for every pair of splits", () => {
+    const stream = sampleStream();
+    const expected = reference(stream);
+    for (let c1 = 1; c1 < stream.length; c1 += 3) {
+      for (let c2 = c1 + 1; c2 < stream.length; c2 += 5) {
+        const r = new Recorder();
+        feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, [c1, c2]);
+        expect(sameEvents(r.events, expected)).toBe(true);
+      }
+    }
+  });
+
+  it("copes with one byte per callback", () => {
+    const stream = sampleStream();
+    const cuts: i32[] = [];
+    for (let i = 1; i < stream.length; i++) cuts.push(i);
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cuts);
+    expect(sameEvents(r.events, reference(stream))).toBe(true);
+  });
+
+  it("copies a bounded number of bytes of a multi-megabyte frame", () => {
+    const big = requestFrame(0, 9, 7, "big", 8 * 1024 * 1024);
+    const stream = concat([big, requestFrame(18, 3, 8, "after", 4)]);
+    const cuts: i32[] = [];
+    for (let at = 65536; at < stream.length; at += 65536) cuts.push(at);
+    const r = new Recorder();
+    const a = new FrameAssembler(DIRECTION_REQUEST, r);
+    feedSplit(a, stream, cuts);
+    expect(r.events.length).toBe(2);
+    expect(r.events[1]).toBe("req 18v3 #8 after");
+    expect(a.bytesCopied).toBeLessThan(16 * 1024);
+    expect(a.streamOffset).toBe(stream.length);
+  });
+
+  it("keeps only the first 255 bytes of a long client id and skips the rest", () => {
+    let id = "";
+    for (let i = 0; i < 1000; i++) id += "x";
+    const stream = concat([requestFrame(18, 3, 9, id, 3), requestFrame(18, 3, 10, "next", 0)]);
+    for (let cut = 1; cut < stream.length; cut += 97) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, [cut]);
+      expect(r.events.length).toBe(2);
+      expect(r.events[0].endsWith("(truncated)")).toBe(true);
+      expect(r.events[1]).toBe("req 18v3 #10 next");
+    }
+  });
+});
+
+describe("framer: bad input", () => {
+  it("reports a frame too short for its header and resumes at the next frame", () => {
+    const short = new Bytes().i16(18).i16(3).frame(); // 4-byte frame
+    const stream = concat([short, requestFrame(18, 3, 11, "ok", 0)]);
+    for (let cut = 0; cut < stream.length; cut++) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cut == 0 ? [] : [cut]);
+      expect(r.malformed).toBe(1);
+      expect(r.events[0].startsWith("malformed header RequestHeader.ApiKey")).toBe(true);
+      expect(r.events[1]).toBe("req 18v3 #11 ok");
+      expect(r.frames).toBe(2);
+    }
+  });
+
+  it("reports a negative client id length, naming the field", () => {
+    const bad = new Bytes().i16(3).i16(1).i32(12).i16(-7).zeros(10).frame();
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([bad, requestFrame(3, 1, 13, "x", 2)]), []);
+    expect(r.events[0]).toBe("malformed header RequestHeader.ClientId @8: negative string length -7");
+    expect(r.events[1]).toBe("req 3v1 #13 x");
+  });
+
+  it("reports a client id longer than its frame", () => {
+    const bad = new Bytes().i16(3).i16(1).i32(14).i16(5000).zeros(10).frame();
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), bad, []);
+    expect(r.malformed).toBe(1);
+    expect(r.events[0].includes("RequestHeader.ClientId")).toBe(true, r.events[0]);
+  });
+
+  it("reports a tagged-field section that runs past the frame", () => {
+    const bad = new Bytes().i16(18).i16(3).i32(15).str("c").varint(1).varint(0).varint(900).zeros(3).frame();
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([bad, requestFrame(18, 3, 16, "n", 0)]), []);
+    expect(r.events[0].includes("RequestHeader._tagged_fields")).toBe(true, r.events[0]);
+    expect(r.events[1]).toBe("req 18v3 #16 n");
+  });
+
+  it("gives up framing on a negative length and passes the rest through", () => {
+    const stream = concat([requestFrame(18, 3, 17, "a", 0), new Bytes().i32(-5).zeros(20).data, requestFrame(18, 3, 18, "b", 0)]);
+    const r = new Recorder();
+    const a = new FrameAssembler(DIRECTION_REQUEST, r);
+    feedSplit(a, stream, [30]);
+    expect(r.lost).toBe(1);
+    expect(r.events[1].includes("negative frame length -5")).toBe(true, r.events[1]);
+    expect(a.isLost()).toBe(true);
+    expect(a.streamOffset).toBe(stream.length);
+  });
+
+  it("gives up framing on an oversized length (e.g. TLS bytes)", () => {
+    const tls = new Bytes().i8(0x16).i8(3).i8(1).i8(2).zeros(100).data;
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), tls, []);
+    expect(r.lost).toBe(1);
+    expect(r.events[0].includes("exceeds the limit")).toBe(true, r.events[0]);
+  });
+});
+
+describe("framer: responses", () => {
+  it("reads correlation ids of v0 headers across splits", () => {
+    const stream = concat([new Bytes().i32(21).zeros(10).frame(), new Bytes().i32(22).frame()]);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_RESPONSE, r), stream, [cut]);
+      expect(r.events.length).toBe(2);
+      expect(r.events[0]).toBe("resp #21 len 14");
+      expect(r.events[1]).toBe("resp #22 len 4");
+    }
+  });
+
+  it("skips tagged fields of v1 headers when the request was flexible", () => {
+    const stream = concat([new Bytes().i32(23).varint(2).varint(0).varint(3).zeros(3).varint(5).varint(0).zeros(6).frame(), new Bytes().i32(24).varint(0).frame()]);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const r = new Recorder();
+      r.flexibleResponses = true;
+      feedSplit(new FrameAssembler(DIRECTION_RESPONSE, r), stream, [cut]);
+      expect(r.malformed).toBe(0);
+      expect(r.events.length).toBe(2);
+      expect(r.events[1]).toBe("resp #24 len 5");
+    }
+  });
+});
