@@ -1,0 +1,5 @@
+package istio
+
+import "google.golang.org/protobuf/types/known/wrapperspb"
+
+type wrapperString struct{ wrapperspb.StringValue }
