@@ -18,3 +18,5 @@ host-run: build/kafka-filter.wasm
 	  --upstream 127.0.0.1:$(KAFKA_PORT) --admin 127.0.0.1:$(ADMIN_PORT) $(HOST_ARGS)
 
 EXTRA_TESTS += test-host
+# (prerequisites are expanded when the rule is read, so also attach directly:)
+test: test-host
