@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what `make test-istio` needs: Debian's docker-registry (a real OCI registry run
+# on loopback by tests/istio) and the Go modules of tools/oci and tests/istio (default GOPATH
+# module cache, which CI caches).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/docker-registry ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq docker-registry
+fi
+(cd tools/oci && go mod download)
+(cd tests/istio && go mod download)
