@@ -29,7 +29,7 @@ build: $(WASM) $(WASM_DEBUG)
 $(WASM): $(ASSEMBLY_SOURCES) node_modules/.installed
 	@mkdir -p build
 	$(NODE_BIN)/asc --config asconfig.json --target release
-	$(NODE_BIN)/wasm-opt build/kafka-filter.unopt.wasm -O3 --strip-debug --strip-producers -o $@
+	$(NODE_BIN)/wasm-opt build/kafka-filter.unopt.wasm -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --strip-debug --strip-producers -o $@
 	@rm -f build/kafka-filter.unopt.wasm
 	@echo "built $@ ($$(stat -c %s $@) bytes)"
 
