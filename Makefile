@@ -2,7 +2,7 @@
 # `make demo` runs the filter in the local host in front of a real broker with real clients;
 # `make test` builds and runs every test. Area fragments live in mk/*.mk.
 SHELL := /bin/bash
-.DEFAULT_GOAL := build
+.DEFAULT_GOAL := help
 
 NODE_BIN := node_modules/.bin
 WASM := build/kafka-filter.wasm
@@ -10,6 +10,10 @@ WASM_DEBUG := build/kafka-filter.debug.wasm
 ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null) asconfig.json
 
 .PHONY: build deps test test-unit test-abi clean help
+
+# Area fragments (codec, host, kafka, istio, e2e, demo) add their suites to EXTRA_TESTS.
+EXTRA_TESTS :=
+-include mk/*.mk
 
 help:
 	@echo "make deps    install npm packages (and apply the SDK patch)"
@@ -43,10 +47,8 @@ test-unit: node_modules/.installed
 test-abi: build
 	node --import tsx --test tests/abi/*.test.ts
 
-test: build test-unit test-abi $(EXTRA_TESTS)
+test: build test-unit test-abi $(EXTRA_TESTS) test-istio
 	@echo "all test suites passed"
 
 clean:
 	rm -rf build/*.wasm build/*.wat build/*.map build/oci
-
--include mk/*.mk
