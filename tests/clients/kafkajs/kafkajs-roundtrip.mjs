@@ -77,7 +77,18 @@ async function setup() {
     if (create.length) await admin.createTopics({ topics: create, waitForLeaders: true });
     const starts = [];
     for (let t = 0; t < sc.topics; t++) {
-      const offs = await admin.fetchTopicOffsets(topicName(sc, t));
+      // right after creation the leader may not be known everywhere yet (NOT_LEADER_OR_FOLLOWER,
+      // UNKNOWN_TOPIC_OR_PARTITION): kafkajs does not retry these here, so retry for a while
+      let offs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          offs = await admin.fetchTopicOffsets(topicName(sc, t));
+          break;
+        } catch (e) {
+          if (attempt >= 50 || !e.retriable) throw e;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+      }
       const m = new Map(offs.map((o) => [o.partition, Number(o.high)]));
       starts.push(m);
     }
