@@ -22,6 +22,8 @@ if ((${#pkgs[@]})); then
 fi
 
 bash tests/kafka/kafka-deps.sh
+# compile the Java e2e client once into the cache (a dry run needs no broker)
+bash tests/clients/java/run.sh --scenario smoke --dry-run --prefix install >/dev/null
 
 if [[ ! -f node_modules/kafkajs/package.json ]]; then
   echo "[install-kafka] note: node_modules/kafkajs missing; run 'npm ci' before the kafkajs client" >&2
