@@ -34,12 +34,13 @@ kafka_deps() {
   command -v mvn >/dev/null || { kafka_log "mvn not found (install maven)"; return 1; }
   kafka_log "fetching Kafka $KAFKA_VERSION jars into $KAFKA_JARS"
   rm -rf "$KAFKA_JARS.tmp"
-  mkdir -p "$KAFKA_JARS.tmp"
+  mkdir -p "$KAFKA_JARS.tmp" "$KAFKA_CACHE"
   if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_DIR/pom.xml" \
       -Dkafka.version="$KAFKA_VERSION" \
       dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$KAFKA_JARS.tmp" >&2; then
-    kafka_log "mvn dependency:copy-dependencies failed"
+      -DoutputDirectory="$KAFKA_JARS.tmp" > "$KAFKA_CACHE/mvn.log" 2>&1; then
+    kafka_log "mvn dependency:copy-dependencies failed:"
+    tail -n 40 "$KAFKA_CACHE/mvn.log" >&2
     return 1
   fi
   echo "$want" > "$KAFKA_JARS.tmp/.stamp"
