@@ -13,7 +13,7 @@
 // and by the bytes passed in; counts are checked against remaining bytes before any loop; no recursion,
 // no allocation proportional to input (frames are a fixed stack of MAX_FRAMES; depth comes from the
 // schema, not the input). needBytes() is at most 5 + STRING_CAP (captured string) and never above 512.
-import { BLOCK_OFF, FIELD_NAMES, PROG } from "./generated/programs";
+import { BLOCK_OFF, fieldName, PROG } from "./generated/programs";
 import { rootBlock } from "./generated/apis";
 import {
   E_GROUP, E_NONE, E_PARTITION, E_RESOURCE, E_TOPIC, F_COMPACT, F_NULLABLE, MAX_FRAMES, NO_NAME,
@@ -46,7 +46,7 @@ const BATCH_HEADER: i32 = 61;
 @inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
 @inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
 @inline function be64(p: usize): i64 { return bswap<i64>(load<i64>(p)); }
-@inline function blockPc(b: i32): i32 { return <i32>load<u32>(BLOCK_OFF + (<usize>b << 2)); }
+@inline function blockPc(b: i32): i32 { return <i32>load<u16>(BLOCK_OFF + (<usize>b << 1)); }
 
 export class BodyDecoder {
   private sink: DecodeSink = new DecodeSink();
@@ -470,7 +470,5 @@ export class BodyDecoder {
   }
 }
 
-function nameOf(i: i32): string {
-  return i >= 0 && i < FIELD_NAMES.length ? unchecked(FIELD_NAMES[i]) : "?";
-}
+function nameOf(i: i32): string { return fieldName(i); }
 function join(a: string, b: string): string { return a.length == 0 ? b : a + "." + b; }

@@ -2,6 +2,7 @@
 // in chunks (each chunk copied to a scratch area followed by poison bytes, so reads past the chunk
 // would show up as wrong results), honouring needBytes()/skipPending() like the framer does.
 import { BodyDecoder } from "../../assembly/codec/decoder";
+import { API_COUNT, apiName, requestHeaderVersion, responseHeaderVersion, isValidVersion } from "../../assembly/codec/generated/apis";
 import { DecodeSink, RecordsInfo } from "../../assembly/codec/sink";
 
 class LogSink extends DecodeSink {
@@ -97,3 +98,10 @@ export function events(): string { return lastLog; }
 export function errorField(): string { return dec.errorField(); }
 export function errorReason(): string { return dec.errorReason(); }
 export function errorOffset(): i32 { return dec.errorOffset(); }
+
+// API tables, for checking against the specs
+export function apiCount(): i32 { return API_COUNT; }
+export function apiNameOf(k: i32): string { return apiName(k); }
+export function validVersion(k: i32, v: i32): bool { return isValidVersion(k, v); }
+export function reqHeaderVersion(k: i32, v: i32): i32 { return requestHeaderVersion(k, v); }
+export function respHeaderVersion(k: i32, v: i32): i32 { return responseHeaderVersion(k, v); }

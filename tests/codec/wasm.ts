@@ -1,6 +1,6 @@
 // Builds tests/codec/harness.ts with asc (cached by source mtime) and wraps its exports.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
@@ -18,8 +18,11 @@ export function buildHarness(opt = "-O3"): string {
   mkdirSync(OUT_DIR, { recursive: true });
   const out = join(OUT_DIR, `harness${opt}.wasm`);
   if (!existsSync(out) || statSync(out).mtimeMs < newestSource()) {
-    execFileSync(join(ROOT, "node_modules/.bin/asc"), ["tests/codec/harness.ts", "--config", "tests/codec/asconfig.json", "--runtime", "incremental", opt,
-      "--noAssert", "-o", out], { cwd: ROOT, stdio: "inherit" });
+    // test files run in parallel processes: build to a private file, then rename atomically
+    const tmp = `${out}.${process.pid}.tmp`;
+    execFileSync(join(ROOT, "node_modules/.bin/asc"), ["tests/codec/harness.ts", "--config", "tests/codec/asconfig.json",
+      "--runtime", "incremental", opt, "--noAssert", "-o", tmp], { cwd: ROOT, stdio: "inherit" });
+    renameSync(tmp, out);
   }
   return out;
 }
@@ -60,3 +63,5 @@ export class Harness {
     };
   }
 }
+
+export function harnessExports(hs: Harness): any { return (hs as any).ex; }

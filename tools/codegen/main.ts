@@ -51,7 +51,15 @@ export function generate(apis: ApiSpec[], origin: string): Generated {
   const offs: number[] = [];
   const prog: number[] = [];
   for (const b of c.blocks) { offs.push(prog.length); prog.push(...b); }
+  if (prog.length > 0xffff) throw new Error("programs exceed 64 KiB: widen BLOCK_OFF");
   const files = new Map<string, string>();
+  const nameBlob = { bytes: [] as number[], offs: [0] };
+  for (const n of c.names) {
+    if (!/^[\x20-\x7e]*$/.test(n)) throw new Error(`non-ASCII field name ${n}`);
+    for (const ch of n) nameBlob.bytes.push(ch.charCodeAt(0));
+    nameBlob.offs.push(nameBlob.bytes.length);
+  }
+  if (nameBlob.bytes.length > 0xffff) throw new Error("field names too long");
 
   const consts = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `export const ${k}: i32 = ${v};`).join("\n");
   files.set("assembly/codec/generated/roles.ts", HEADER +
@@ -65,8 +73,18 @@ export function generate(apis: ApiSpec[], origin: string): Generated {
     `export const PROG_SIZE: i32 = ${prog.length};\n` +
     `export const BLOCK_COUNT: i32 = ${c.blocks.length};\n` +
     `export const PROG: usize = memory.data<u8>([\n${hexBytes(prog)}\n]);\n` +
-    `export const BLOCK_OFF: usize = memory.data<u32>([\n${hexBytes(offs, 16)}\n]);\n` +
-    `export const FIELD_NAMES: StaticArray<string> = [\n${c.names.map((n) => `  "${n}"`).join(",\n")}\n];\n`);
+    `/** byte offset of each block in PROG */\n` +
+    `export const BLOCK_OFF: usize = memory.data<u16>([\n${hexBytes(offs, 24)}\n]);\n` +
+    `// field names (ASCII), concatenated; FIELD_NAME_OFF[i]..FIELD_NAME_OFF[i+1]\n` +
+    `export const FIELD_NAME_COUNT: i32 = ${c.names.length};\n` +
+    `const FIELD_NAME_BYTES: usize = memory.data<u8>([\n${hexBytes(nameBlob.bytes)}\n]);\n` +
+    `const FIELD_NAME_OFF: usize = memory.data<u16>([\n${hexBytes(nameBlob.offs, 24)}\n]);\n` +
+    `export function fieldName(i: i32): string {\n` +
+    `  if (i < 0 || i >= FIELD_NAME_COUNT) return "?";\n` +
+    `  const a = <usize>load<u16>(FIELD_NAME_OFF + (<usize>i << 1));\n` +
+    `  const b = <usize>load<u16>(FIELD_NAME_OFF + (<usize>(i + 1) << 1));\n` +
+    `  return String.UTF8.decodeUnsafe(FIELD_NAME_BYTES + a, b - a, false);\n` +
+    `}\n`);
 
   files.set("assembly/codec/generated/apis.ts", HEADER +
     `// API key tables from Kafka ${KAFKA_VERSION} message specs (${origin}).\n` +
