@@ -9,6 +9,8 @@ export class PluginConfig {
   apiVersionLabel: bool = true;
   maxTopics: i32 = 500;
   maxClientIds: i32 = 200;
+  consumerProgress: bool = true;
+  maxPartitionSeries: i32 = 2000;
   maxInFlightPerConnection: i32 = 1024;
   maxFrameBytes: i32 = 256 * 1024 * 1024;
 }
@@ -93,12 +95,14 @@ export function parsePluginConfig(text: string): ConfigResult {
   c.maxFrameBytes = top.int("max_frame_bytes", c.maxFrameBytes, 1024, 1073741824);
   const metrics = top.object("metrics");
   if (metrics !== null) {
-    metrics.onlyKeys(["topic_label", "client_id_label", "api_version_label", "max_topics", "max_client_ids"]);
+    metrics.onlyKeys(["topic_label", "client_id_label", "api_version_label", "max_topics", "max_client_ids", "consumer_progress", "max_partition_series"]);
     c.topicLabel = metrics.bool("topic_label", c.topicLabel);
     c.clientIdLabel = metrics.bool("client_id_label", c.clientIdLabel);
     c.apiVersionLabel = metrics.bool("api_version_label", c.apiVersionLabel);
     c.maxTopics = metrics.int("max_topics", c.maxTopics, 1, 100000);
     c.maxClientIds = metrics.int("max_client_ids", c.maxClientIds, 1, 100000);
+    c.consumerProgress = metrics.bool("consumer_progress", c.consumerProgress);
+    c.maxPartitionSeries = metrics.int("max_partition_series", c.maxPartitionSeries, 1, 1000000);
   }
   const policy = top.object("policy");
   if (policy !== null) policy.onlyKeys([]);

@@ -11,6 +11,8 @@ import { VmState } from "./vm_state";
 import * as names from "../metrics/names";
 import { registry } from "../metrics/registry";
 import { logLine, nowNanos, LOG_WARN } from "../abi/host";
+import { BodyStepper } from "../framer/body_stepper";
+import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 
 const API_VERSIONS: i16 = 18;
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
@@ -19,6 +21,16 @@ const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
 /** The `api` label: the API's name for keys in the table, else "unknown" (bounded cardinality). */
 function apiLabel(apiKey: i16): string {
   return apiKey >= 0 && <i32>apiKey < apiKeyCount() ? apiName(apiKey) : "unknown";
+}
+
+/** Receives what decoded bodies mean for the connection (acks=0 requests get no response). */
+class SessionTraffic extends TrafficListener {
+  constructor(private session: KafkaSession) {
+    super();
+  }
+  onNoResponseExpected(): void {
+    this.session.dropNewestInFlight();
+  }
 }
 
 export class KafkaSession extends FrameListener {
@@ -30,10 +42,27 @@ export class KafkaSession extends FrameListener {
   private matched: InFlightRequest = new InFlightRequest();
   private hasMatch: bool = false;
   private logLines: i32 = 0;
+  private requestBody: BodyStepper = new BodyStepper();
+  private responseBody: BodyStepper = new BodyStepper();
+  private requestSink!: TrafficSink;
+  private responseSink!: TrafficSink;
+  private requestDecoding: bool = false;
+  private responseDecoding: bool = false;
 
   constructor(public connectionId: u32, private config: PluginConfig, private vm: VmState) {
     super();
     this.inflight = new InFlightTable(config.maxInFlightPerConnection);
+    const fetchOffsets = new Map<string, i64>();
+    const traffic = new SessionTraffic(this);
+    this.requestSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
+    this.responseSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
+  }
+
+  /** The request just added to the in-flight table expects no response. */
+  dropNewestInFlight(): void {
+    if (this.inflight.size() == 0) return;
+    this.inflightGauge(this.inflight.at(this.inflight.size() - 1).apiKey, -1);
+    this.inflight.popNewest();
   }
 
   onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
@@ -66,7 +95,13 @@ export class KafkaSession extends FrameListener {
       this.inflightGauge(this.dropped.apiKey, -1);
     }
     this.inflightGauge(h.apiKey, 1);
-    return null;
+    this.requestDecoding = false;
+    if (!known) return null;
+    const bodyLength = frameLength - h.position;
+    this.requestSink.startFrame(h.apiKey, api, false, this.clientLabel);
+    if (!this.requestBody.begin(h.apiKey, h.apiVersion, false, bodyLength, this.requestSink)) return null;
+    this.requestDecoding = true;
+    return this.requestBody;
   }
 
   resolveResponse(correlationId: i32): bool {
@@ -104,10 +139,24 @@ export class KafkaSession extends FrameListener {
     const micros = now > m.startNanos ? (now - m.startNanos) / 1000 : 0;
     registry.record(names.metricName(names.REQUEST_LATENCY_US, [names.TAG_API, api]), micros);
     this.hasMatch = false;
-    return null;
+    this.responseDecoding = false;
+    if (!isKnownApi(m.apiKey, m.apiVersion)) return null;
+    const bodyLength = frameLength - h.position;
+    this.responseSink.startFrame(m.apiKey, api, true, this.clientLabel);
+    if (!this.responseBody.begin(m.apiKey, m.apiVersion, true, bodyLength, this.responseSink)) return null;
+    this.responseDecoding = true;
+    return this.responseBody;
   }
 
-  onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void {}
+  onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void {
+    if (direction == DIRECTION_REQUEST) {
+      if (bodyDecoded && this.requestDecoding) this.requestSink.endFrame();
+      this.requestDecoding = false;
+    } else {
+      if (bodyDecoded && this.responseDecoding) this.responseSink.endFrame();
+      this.responseDecoding = false;
+    }
+  }
 
   onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void {
     registry.count(names.metricName(names.FRAMES_MALFORMED_TOTAL, [names.TAG_DIRECTION, directionName(direction), names.TAG_REASON, part]));

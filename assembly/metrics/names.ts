@@ -19,6 +19,19 @@ export const CONNECTIONS_ACTIVE = "connections_active";
 export const CONNECTIONS_TOTAL = "connections_total";
 export const INVALID_UTF8_TOTAL = "invalid_utf8_total";
 export const LABEL_OVERFLOW_TOTAL = "label_overflow_total";
+export const PRODUCE_BYTES_TOTAL = "produce_bytes_total";
+export const PRODUCE_RECORDS_TOTAL = "produce_records_total";
+export const PRODUCE_BATCHES_TOTAL = "produce_batches_total";
+export const PRODUCE_ACKS0_REQUESTS_TOTAL = "produce_acks0_requests_total";
+export const FETCH_BYTES_TOTAL = "fetch_bytes_total";
+export const FETCH_RECORDS_TOTAL = "fetch_records_total";
+export const RESPONSE_ERRORS_TOTAL = "response_errors_total";
+export const THROTTLE_TIME_MS = "throttle_time_ms";
+export const CLIENT_SOFTWARE_TOTAL = "client_software_total";
+export const METADATA_TOPICS = "metadata_topics";
+export const PARTITION_HIGH_WATERMARK = "partition_high_watermark";
+export const CONSUMER_FETCH_OFFSET = "consumer_fetch_offset";
+export const CONSUMER_LAG = "consumer_lag";
 
 // Tag names (Prometheus label names); `istio/` lists them in extraStatTags.
 export const TAG_API = "api";

@@ -34,6 +34,12 @@ export class MetricRegistry {
     if (id != 0xffffffff && by != 0) proxy_increment_metric(id, by);
   }
 
+  /** Sets a gauge (Envoy's proxy_record_metric on a gauge sets its value). */
+  set(name: string, value: u64): void {
+    const id = this.id(GAUGE, name);
+    if (id != 0xffffffff) proxy_record_metric(id, value);
+  }
+
   record(name: string, value: u64): void {
     const id = this.id(HISTOGRAM, name);
     if (id != 0xffffffff) proxy_record_metric(id, value);

@@ -1,0 +1,33 @@
+// Envoy's shared data: a key/value store shared by every VM with the same vm_id (one VM per
+// worker thread), so what one worker learns (topic id -> name) the others can read.
+// @ts-ignore: decorator
+@external("env", "proxy_get_shared_data")
+declare function proxy_get_shared_data(keyPtr: usize, keySize: usize, valuePtrPtr: usize, valueSizePtr: usize, casPtr: usize): u32;
+// @ts-ignore: decorator
+@external("env", "proxy_set_shared_data")
+declare function proxy_set_shared_data(keyPtr: usize, keySize: usize, valuePtr: usize, valueSize: usize, cas: u32): u32;
+
+const outPtr = memory.data(8);
+const outSize = memory.data(8);
+const outCas = memory.data(8);
+
+/** The value stored under `key`, or "" when absent. */
+export function getSharedString(key: string): string {
+  const k = String.UTF8.encode(key);
+  store<usize>(outPtr, 0);
+  store<usize>(outSize, 0);
+  if (proxy_get_shared_data(changetype<usize>(k), k.byteLength, outPtr, outSize, outCas) != 0) return "";
+  const ptr = load<usize>(outPtr);
+  const size = load<usize>(outSize);
+  if (ptr == 0) return "";
+  const value = String.UTF8.decodeUnsafe(ptr, size);
+  __unpin(ptr); // allocated through our malloc export
+  return value;
+}
+
+/** Stores `value` under `key` (last writer wins). */
+export function setSharedString(key: string, value: string): void {
+  const k = String.UTF8.encode(key);
+  const v = String.UTF8.encode(value);
+  proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, 0);
+}

@@ -1,0 +1,150 @@
+// Receives the body decoder's field events for one frame and turns them into Kafka-level events:
+// records produced or fetched per topic/partition, error codes, throttling, client software,
+// consumer progress and topics named in Metadata responses. Knows which API it is decoding; knows
+// nothing of how metrics are named (metrics/kafka_metrics.ts does that).
+import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION } from "../codec/sink";
+import { KafkaMetrics } from "../metrics/kafka_metrics";
+import { VmState } from "../filter/vm_state";
+import { sanitizeLabel } from "../metrics/labels";
+
+const PRODUCE: i16 = 0;
+const FETCH: i16 = 1;
+const METADATA: i16 = 3;
+const API_VERSIONS: i16 = 18;
+const SHARE_FETCH: i16 = 78;
+
+/** What the connection must act on (the in-flight table lives there). */
+export abstract class TrafficListener {
+  /** A Produce request with acks=0: the broker sends no response. */
+  abstract onNoResponseExpected(): void;
+}
+
+export class TrafficSink extends DecodeSink {
+  apiKey: i16 = -1;
+  apiLabel: string = "unknown";
+  isResponse: bool = false;
+  clientLabel: string = "none";
+
+  private topic: string = "";
+  private topicIdHi: u64 = 0;
+  private topicIdLo: u64 = 0;
+  private hasTopicId: bool = false;
+  private partition: i32 = -1;
+  private fetchOffset: i64 = -1;
+  private highWatermark: i64 = -1;
+  private softwareName: string = "";
+  private softwareVersion: string = "";
+  /**
+   * Fetch offsets of the connection's latest Fetch request by "topic|partition", shared by the
+   * request-direction and response-direction sinks of one connection.
+   */
+  constructor(private vm: VmState, private metrics: KafkaMetrics, private listener: TrafficListener, private fetchOffsets: Map<string, i64>) {
+    super();
+  }
+
+  /** Called before a body is decoded. */
+  startFrame(apiKey: i16, apiLabel: string, isResponse: bool, clientLabel: string): void {
+    this.apiKey = apiKey;
+    this.apiLabel = apiLabel;
+    this.isResponse = isResponse;
+    this.clientLabel = clientLabel;
+    this.softwareName = "";
+    this.softwareVersion = "";
+    this.topic = "";
+    this.hasTopicId = false;
+    if (apiKey == FETCH && !isResponse) this.fetchOffsets.clear();
+  }
+
+  /** Called after a body decoded completely. */
+  endFrame(): void {
+    if (this.apiKey == API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
+      this.metrics.clientSoftware(this.clientLabel, sanitizeLabel(this.softwareName), sanitizeLabel(this.softwareVersion));
+    }
+  }
+
+  topicBegin(): void {
+    this.topic = "";
+    this.hasTopicId = false;
+  }
+
+  topicName(name: string): void {
+    this.topic = name;
+  }
+
+  topicId(hi: u64, lo: u64): void {
+    this.topicIdHi = hi;
+    this.topicIdLo = lo;
+    this.hasTopicId = hi != 0 || lo != 0;
+  }
+
+  topicEnd(): void {
+    if (this.apiKey == METADATA && this.isResponse && this.topic.length > 0) {
+      if (this.hasTopicId) this.vm.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
+      if (this.vm.noteMetadataTopic(this.topic)) this.metrics.metadataTopics(this.vm.metadataTopicCount());
+    }
+  }
+
+  partitionBegin(): void {
+    this.partition = -1;
+    this.fetchOffset = -1;
+    this.highWatermark = -1;
+  }
+
+  partitionIndex(index: i32): void {
+    this.partition = index;
+  }
+
+  offset(role: i32, value: i64): void {
+    if (role == R_FETCH_OFFSET) this.fetchOffset = value;
+    else if (role == R_HIGH_WATERMARK) this.highWatermark = value;
+  }
+
+  partitionEnd(): void {
+    if (this.apiKey != FETCH || this.partition < 0) return;
+    const key = this.topicLabel() + "|" + this.partition.toString();
+    if (!this.isResponse) {
+      if (this.fetchOffset >= 0) this.fetchOffsets.set(key, this.fetchOffset);
+    } else if (this.highWatermark >= 0) {
+      const from = this.fetchOffsets.has(key) ? this.fetchOffsets.get(key) : -1;
+      this.metrics.fetchProgress(this.clientLabel, this.topicLabel(), this.partition, from, this.highWatermark);
+    }
+  }
+
+  errorCode(code: i16, scope: i32): void {
+    if (code != 0) this.metrics.responseError(this.apiLabel, code);
+  }
+
+  throttleTimeMs(ms: i32): void {
+    if (ms > 0) this.metrics.throttled(this.apiLabel, ms);
+  }
+
+  acks(acks: i16): void {
+    if (this.apiKey == PRODUCE && acks == 0) {
+      this.listener.onNoResponseExpected();
+      this.metrics.producedWithoutAcks(this.clientLabel);
+    }
+  }
+
+  text(role: i32, value: string): void {
+    if (role == R_CLIENT_SOFTWARE_NAME) this.softwareName = value;
+    else if (role == R_CLIENT_SOFTWARE_VERSION) this.softwareVersion = value;
+  }
+
+  records(info: RecordsInfo): void {
+    if (this.apiKey == PRODUCE && !this.isResponse) this.metrics.produced(this.topicLabel(), this.clientLabel, info);
+    else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) this.metrics.fetched(this.topicLabel(), this.clientLabel, info);
+  }
+
+  /** The topic's label: its name, or the name learnt for its id, or "unresolved" before that. */
+  private topicLabel(): string {
+    if (this.topic.length > 0) return this.vm.topicLabel(this.topic);
+    if (this.hasTopicId) {
+      const name = this.vm.topicNameForId(this.topicIdHi, this.topicIdLo);
+      if (name.length > 0) {
+        this.topic = name;
+        return this.vm.topicLabel(name);
+      }
+    }
+    return "unresolved";
+  }
+}
