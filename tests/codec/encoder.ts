@@ -244,7 +244,8 @@ function encStruct(s: LStruct, w: W, c: Ctx) {
     const present = s.tagged.filter(() => r() < c.o.pTag);
     const unknown: number[] = [];
     if (c.o.unknownTags && r() < 0.5) {
-      let tag = (s.tagged.length ? s.tagged[s.tagged.length - 1].tag : 0) + 1;
+      // above any tag the specs use in any version (Kafka's Java classes reject tags of other versions)
+      let tag = Math.max(100, (s.tagged.length ? s.tagged[s.tagged.length - 1].tag : 0) + 1);
       for (let i = randInt(r, 1, 2); i > 0; i--) { tag += randInt(r, 0, 200); unknown.push(tag++); }
     }
     w.uv(present.length + unknown.length);
