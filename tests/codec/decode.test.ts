@@ -95,3 +95,30 @@ test("every truncation fails cleanly with a named field", () => {
   }
   console.log(`codec: ${runs} truncated decodes`);
 });
+
+test("random byte mutations never trap or stall the decoder", () => {
+  let runs = 0, failed = 0;
+  for (const a of apis) {
+    for (const v of versionsOf(a.request)) {
+      for (const resp of [false, true]) {
+        const r = rng(a.apiKey * 31 + v * 17 + (resp ? 5 : 0));
+        const { bytes: body } = encodeBody(a, resp, v, opts(a.apiKey * 3 + v, 0));
+        if (body.length === 0) continue;
+        for (let m = 0; m < 12; m++) {
+          const mut = Uint8Array.from(body);
+          for (let k = 1 + Math.floor(r() * 3); k > 0; k--) {
+            const i = Math.floor(r() * mut.length);
+            mut[i] = r() < 0.5 ? Math.floor(r() * 256) : [0, 0xff, 0x7f, 0x80][Math.floor(r() * 4)];
+          }
+          h.load(mut);
+          const res = h.decode(mut.length, a.apiKey, v, resp, 1 + Math.floor(r() * 9), 0, false);
+          assert.ok(res.status === S_DONE || res.status === S_FAIL, `${label(a, v, resp)} mutation ${m}: status ${res.status}`);
+          if (res.status === S_FAIL) { failed++; assert.ok(res.field.length > 0, `${label(a, v, resp)}: unnamed failure ${res.reason}`); }
+          else assert.equal(res.consumed, mut.length);
+          runs++;
+        }
+      }
+    }
+  }
+  console.log(`codec: ${runs} mutated bodies decoded without trap (${failed} rejected)`);
+});
