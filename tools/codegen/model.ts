@@ -84,6 +84,14 @@ function roleOf(f: RawField, ctx: Ctx): number {
   return ROLES.R_NONE;
 }
 
+/** role of the elements of a []string field (captured ids), from its entityType */
+function stringArrayRole(f: RawField): number {
+  if (f.entityType === "topicName") return ROLES.R_TOPIC_NAME;
+  if (f.entityType === "groupId") return ROLES.R_GROUP_ID;
+  if (f.entityType === "transactionalId") return ROLES.R_TRANSACTIONAL_ID;
+  return ROLES.R_NONE;
+}
+
 function resolveType(t: string, f: RawField, reg: Map<string, RawField[]>, ctx: Ctx): LType {
   if (isPrim(t)) return { k: "prim", p: t };
   if (t === "string") return { k: "string" };
@@ -92,7 +100,8 @@ function resolveType(t: string, f: RawField, reg: Map<string, RawField[]>, ctx: 
   if (t.startsWith("[]")) {
     const et = t.slice(2);
     if (et === "string" || isPrim(et) || et === "bytes") {
-      const entry = et === "string" && f.entityType === "topicName" ? ENTRIES.E_TOPIC : ENTRIES.E_NONE;
+      const entry = et !== "string" ? ENTRIES.E_NONE : f.entityType === "topicName" ? ENTRIES.E_TOPIC
+        : f.entityType === "groupId" ? ENTRIES.E_GROUP : ENTRIES.E_NONE;
       return { k: "array", elem: resolveType(et, f, reg, ctx), entry };
     }
     const sf = f.fields ?? reg.get(et);
@@ -118,7 +127,7 @@ function resolveStruct(name: string, raw: RawField[], reg: Map<string, RawField[
       tag: tagged ? f.tag! : -1,
       role: roleOf(f, ctx),
     };
-    if (lf.type.k === "array" && lf.type.elem.k === "string" && lf.type.entry === ENTRIES.E_TOPIC) lf.role = ROLES.R_TOPIC_NAME;
+    if (lf.type.k === "array" && lf.type.elem.k === "string") lf.role = stringArrayRole(f);
     (tagged ? s.tagged : s.fields).push(lf);
   }
   s.tagged.sort((a, b) => a.tag - b.tag);
