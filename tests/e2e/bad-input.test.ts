@@ -1,0 +1,128 @@
+// Bad input through the real path: the compiled filter in the host, in front of a TCP echo
+// server (so the same bytes also come back as "responses"). Whatever arrives, the filter must not
+// trap the VM, must forward every byte unchanged, must count the problem and log one clear line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startHost, type RunningHost } from '../host/index.ts';
+import { parsePrometheus, total } from './prom.ts';
+
+let echo: net.Server;
+let host: RunningHost;
+
+before(async () => {
+  echo = net.createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+  const port = (echo.address() as net.AddressInfo).port;
+  host = await startHost({ wasm: 'build/kafka-filter.wasm', listen: '127.0.0.1:0', upstream: `127.0.0.1:${port}`, admin: '127.0.0.1:0', failOpen: false });
+});
+
+after(async () => {
+  await host?.close();
+  echo?.close();
+});
+
+function frame(body: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+function header(apiKey: number, version: number, correlationId: number, clientId: Buffer | null, flexible = false): Buffer {
+  const b = Buffer.alloc(10);
+  b.writeInt16BE(apiKey, 0);
+  b.writeInt16BE(version, 2);
+  b.writeInt32BE(correlationId, 4);
+  b.writeInt16BE(clientId === null ? -1 : clientId.length, 8);
+  return Buffer.concat([b, clientId ?? Buffer.alloc(0), flexible ? Buffer.from([0]) : Buffer.alloc(0)]);
+}
+
+/** Sends `data` in chunks through the filter and returns what the echo sent back. */
+async function roundTrip(data: Buffer, chunk = 7): Promise<Buffer> {
+  const sock = net.connect(host.port, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const got: Buffer[] = [];
+  let n = 0;
+  const done = new Promise<void>((resolve) => {
+    sock.on('data', (d) => {
+      got.push(d);
+      n += d.length;
+      if (n >= data.length) resolve();
+    });
+  });
+  for (let i = 0; i < data.length; i += chunk) {
+    sock.write(data.subarray(i, i + chunk));
+    if (i % (chunk * 50) === 0) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  sock.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  return Buffer.concat(got);
+}
+
+async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  return total(parsePrometheus(await host.prometheus()), name, labels);
+}
+
+test('truncated header, negative string length and bad UTF-8: counted, logged, forwarded unchanged', async () => {
+  const before = await metric('kafka_frames_malformed_total');
+  const data = Buffer.concat([
+    frame(Buffer.from([0, 18, 0, 3])), // header cut after api_version
+    frame(Buffer.concat([header(3, 12, 7, null).subarray(0, 8), Buffer.from([0xff, 0xf9]), Buffer.alloc(12)])), // client_id length -7
+    frame(header(18, 3, 9, Buffer.from([0x61, 0xc3, 0x28]), true)), // client_id not UTF-8
+    frame(Buffer.concat([header(0, 9, 11, Buffer.from('p'), true), Buffer.from([0x00, 0xff, 0xff])])), // Produce body cut short
+  ]);
+  const back = await roundTrip(data);
+  assert.ok(back.equals(data), 'echoed bytes identical to what was sent');
+  assert.equal(host.plugin.failed, null, 'VM never trapped');
+  assert.ok((await metric('kafka_frames_malformed_total')) - before >= 3, 'malformed frames counted');
+  assert.ok((await metric('kafka_invalid_utf8_total')) >= 1, 'bad UTF-8 counted');
+  const lines = host.logs.filter((l) => l.includes('malformed'));
+  assert.ok(lines.some((l) => l.includes('RequestHeader.ClientId') && l.includes('negative string length -7')), lines.join('\n'));
+  assert.ok(lines.some((l) => /request body malformed at byte \d+ field \S+/.test(l)), lines.join('\n'));
+});
+
+test('unknown API key and version: counted as unknown, passed through', async () => {
+  const before = await metric('kafka_frames_unknown_total', { direction: 'request' });
+  const data = Buffer.concat([frame(Buffer.concat([header(999, 0, 21, Buffer.from('x')), Buffer.alloc(30)])), frame(Buffer.concat([header(0, 99, 22, Buffer.from('x')), Buffer.alloc(5)]))]);
+  const back = await roundTrip(data, 13);
+  assert.ok(back.equals(data));
+  assert.equal((await metric('kafka_frames_unknown_total', { direction: 'request' })) - before, 2);
+  assert.equal(host.plugin.failed, null);
+});
+
+test('huge array count: fails the frame cleanly, never loops', async () => {
+  // Metadata v12 request: topics compact array with a count of 2^31-ish
+  const body = Buffer.concat([header(3, 12, 31, Buffer.from('c'), true), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x07]), Buffer.alloc(4)]);
+  const data = frame(body);
+  const back = await roundTrip(data);
+  assert.ok(back.equals(data));
+  assert.equal(host.plugin.failed, null);
+  assert.ok(host.logs.some((l) => l.includes('Topics')), host.logs.slice(-5).join('\n'));
+});
+
+test('negative and oversized frame lengths: framing given up, bytes still forwarded', async () => {
+  const before = await metric('kafka_framing_lost_total');
+  const tls = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]), Buffer.alloc(300, 0x42)]);
+  assert.ok((await roundTrip(tls, 64)).equals(tls));
+  const negative = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xf0]), Buffer.alloc(100, 1)]);
+  assert.ok((await roundTrip(negative)).equals(negative));
+  assert.ok((await metric('kafka_framing_lost_total')) - before >= 2, 'both directions of both connections gave up framing');
+  assert.ok(host.logs.some((l) => l.includes('exceeds the limit')));
+  assert.ok(host.logs.some((l) => l.includes('negative frame length')));
+  assert.equal(host.plugin.failed, null);
+});
+
+test('a multi-megabyte frame in small chunks is forwarded intact', async () => {
+  const body = Buffer.concat([header(0, 9, 41, Buffer.from('big'), true), Buffer.alloc(3 * 1024 * 1024, 0x5a)]);
+  const data = frame(body);
+  const back = await roundTrip(data, 16 * 1024);
+  assert.ok(back.equals(data));
+  assert.equal(host.plugin.failed, null);
+});
+
+test('a bad plugin configuration is rejected at configure time, naming the field', async () => {
+  await assert.rejects(
+    startHost({ wasm: 'build/kafka-filter.wasm', listen: '127.0.0.1:0', upstream: '127.0.0.1:1', admin: '127.0.0.1:0', pluginConfig: '{"metrics":{"max_topic":5}}' }),
+    (e: Error) => /configur/i.test(e.message),
+  );
+});
