@@ -33,16 +33,14 @@ export function generate(apis: ApiSpec[], origin: string): Generated {
     const a = byKey.get(k);
     if (!a) { rootBase.push(0xffff); minV.push(-1); maxV.push(-1); reqFlex.push(-1); respFlex.push(-1); unstable.push(-1); continue; }
     const rq = versionsOf(a.request), rs = new Set(versionsOf(a.response));
-    if (a.apiKey === 0) void 0;
     for (const v of rq) if (!rs.has(v)) throw new Error(`${a.name}: response lacks version ${v}`);
-    // Safety: SaslAuthenticate must never capture anything but error codes.
     rootBase.push(roots.length); minV.push(rq[0]); maxV.push(rq[rq.length - 1]);
     reqFlex.push(flexibleFrom(a.request)); respFlex.push(flexibleFrom(a.response));
     unstable.push(a.request.latestVersionUnstable ? rq[rq.length - 1] : -1);
     for (const v of rq) {
       for (const resp of [false, true]) {
         const s = resolveMessage(a, resp, v);
-        if (a.name === "SaslAuthenticate") assertNoCapture(s);
+        if (a.name === "SaslAuthenticate") assertNoCapture(s); // auth bytes/credentials are never surfaced
         roots.push(c.struct(s));
       }
       reqVersions++; respVersions++;
