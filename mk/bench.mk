@@ -1,6 +1,6 @@
 # Benchmarks (tests/bench, docs/benchmarks.md). Not part of `make test`: they report ratios
 # against a baseline measured in the same run and never pass/fail on timing.
-# Env: BENCH_ITER (default 7), BENCH_QUICK=1, BENCH_SOCKETS=0.
+# Env: BENCH_ITER (default 21), BENCH_QUICK=1, BENCH_SOCKETS=0.
 
 .PHONY: bench bench-quick
 

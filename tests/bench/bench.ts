@@ -3,7 +3,7 @@
 // Absolute timings depend on the machine and are printed for reference only; nothing here
 // passes or fails on time. Results: stdout table + build/bench/results.json.
 //
-// Env: BENCH_ITER (measured iterations, default 7), BENCH_QUICK=1 (smaller streams),
+// Env: BENCH_ITER (measured iterations, default 21), BENCH_QUICK=1 (smaller streams),
 //      BENCH_SOCKETS=0 (skip the loopback-socket throughput), BENCH_WASM (filter module).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { startHost } from '../host/index.ts';
 
 const FILTER = process.env.BENCH_WASM ?? 'build/kafka-filter.wasm';
 const PASS = 'build/bench/passthrough.wasm';
-const ITER = Math.max(3, Number(process.env.BENCH_ITER ?? 7));
+const ITER = Math.max(3, Number(process.env.BENCH_ITER ?? 21));
 const WARMUP = 2;
 const QUICK = process.env.BENCH_QUICK === '1';
 const SOCKETS = process.env.BENCH_SOCKETS !== '0';
@@ -101,7 +101,7 @@ async function framesBench() {
   const naive = await loadVm(PASS, 'copy_all'); // pass-through that copies every byte into the VM
   const sizes: Array<[string, number, number]> = QUICK
     ? [['1 KiB', KiB, 2000], ['64 KiB', 64 * KiB, 64], ['1 MiB', MiB, 8], ['8 MiB', 8 * MiB, 2]]
-    : [['1 KiB', KiB, 8000], ['64 KiB', 64 * KiB, 256], ['1 MiB', MiB, 24], ['8 MiB', 8 * MiB, 4]];
+    : [['1 KiB', KiB, 16000], ['64 KiB', 64 * KiB, 512], ['1 MiB', MiB, 48], ['8 MiB', 8 * MiB, 8]];
   const out: Record<string, unknown>[] = [];
   for (const [label, payload, frames] of sizes) {
     const s = produceSchedule(payload, frames);
@@ -146,6 +146,12 @@ async function framesBench() {
     bytes_copied_8MiB_over_1KiB: last.bytes_copied_into_vm_per_frame / first.bytes_copied_into_vm_per_frame,
     payload_bytes_8MiB_over_1KiB: last.payload_bytes / first.payload_bytes,
   };
+  // cost model filter(frame) = a + b * callbacks: b from the two largest sizes, a from 1 KiB
+  const prev = out[out.length - 2] as Record<string, number>;
+  const model = {
+    filter_ns_per_callback: (last.filter_ns_per_frame - prev.filter_ns_per_frame) / (last.callbacks_per_frame - prev.callbacks_per_frame),
+    filter_ns_per_frame_fixed: first.filter_ns_per_frame,
+  };
   console.log(`## 1. Cost per Produce v9 frame vs record payload (in-process, ${CHUNK / KiB} KiB chunks, ${ITER} runs, median (spread = (max-min)/median))\n`);
   table(
     ['payload', 'frame B', 'frames/run', 'callbacks/frame', 'filter ns/frame', 'pass-through ns/frame', 'filter - pass ns/frame', 'copy-all ns/frame', 'B copied into VM/frame', 'get_buffer_bytes/frame', 'decoded'],
@@ -156,8 +162,11 @@ async function framesBench() {
       fmt(r.bytes_copied_into_vm_per_frame), fmt(r.get_buffer_bytes_calls_per_frame, 2), r.decoded_ok ? 'ok' : 'NO',
     ]),
   );
-  table(['ratio 8 MiB / 1 KiB', 'value'], Object.entries(ratios).map(([k, v]) => [k, fmt(v, 2)]));
-  return { rows: out, ratios };
+  table(['ratio 8 MiB / 1 KiB', 'value'], [
+    ...Object.entries(ratios).map(([k, v]) => [k, fmt(v, 2)]),
+    ['(model) filter ns per 64 KiB callback inside a frame', fmt(model.filter_ns_per_callback)],
+  ]);
+  return { rows: out, ratios, model };
 }
 
 // ------------------------------------------------------------------ 2. throughput vs pass-through
