@@ -1,5 +1,8 @@
-import { Conn, loadVm, nowNs } from '/work/main/tests/bench/harness.ts';
-import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from '/work/main/tests/bench/kafka_frames.ts';
+// Per-direction timing of 2000 Produce v9 (1 KiB) request/response pairs, for CPU profiles:
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx tests/bench/profile.mts build/kafka-filter.debug.wasm ['{plugin config}']
+// (the debug build keeps function names; see docs/benchmarks.md "Problems found").
+import { Conn, loadVm, nowNs } from './harness.ts';
+import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
 (async () => {
   const vm = await loadVm(process.argv[2], process.argv[3] ?? '{}');
   const { batch } = recordBatch(1024);
