@@ -462,6 +462,7 @@ export class BodyDecoder {
       info.firstProducerEpoch = be16(p + 51);
     }
     info.attributesOr |= attrs;
+    info.nextOffset = be64(p) + <i64>be32(p + 23) + 1; // baseOffset + lastOffsetDelta + 1
     info.batchCount++;
     info.recordCount += count;
     this.recRem = rem - <i32>total;

@@ -40,10 +40,12 @@ export class RecordsInfo {
   attributesOr: i32 = 0;   // OR of all batch attributes (bit 4 transactional, bit 5 control)
   firstProducerId: i64 = -1;
   firstProducerEpoch: i16 = -1;
+  nextOffset: i64 = -1;    // offset after the last complete v2 batch (baseOffset + lastOffsetDelta + 1), -1 none
   flags: i32 = 0;          // RECORDS_NULL | RECORDS_PARTIAL | RECORDS_LEGACY
   reset(): void {
     this.totalBytes = 0; this.batchCount = 0; this.recordCount = 0; this.firstCodec = -1;
     this.firstAttributes = 0; this.attributesOr = 0; this.firstProducerId = -1; this.firstProducerEpoch = -1;
+    this.nextOffset = -1;
     this.flags = 0;
   }
   get transactional(): bool { return (this.attributesOr & 0x10) != 0; }

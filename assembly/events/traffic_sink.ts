@@ -32,6 +32,7 @@ export class TrafficSink extends DecodeSink {
   private partition: i32 = -1;
   private fetchOffset: i64 = -1;
   private highWatermark: i64 = -1;
+  private nextOffset: i64 = -1;
   private softwareName: string = "";
   private softwareVersion: string = "";
   /**
@@ -88,6 +89,7 @@ export class TrafficSink extends DecodeSink {
     this.partition = -1;
     this.fetchOffset = -1;
     this.highWatermark = -1;
+    this.nextOffset = -1;
   }
 
   partitionIndex(index: i32): void {
@@ -105,8 +107,10 @@ export class TrafficSink extends DecodeSink {
     if (!this.isResponse) {
       if (this.fetchOffset >= 0) this.fetchOffsets.set(key, this.fetchOffset);
     } else if (this.highWatermark >= 0) {
-      const from = this.fetchOffsets.has(key) ? this.fetchOffsets.get(key) : -1;
-      this.metrics.fetchProgress(this.clientLabel, this.topicLabel(), this.partition, from, this.highWatermark);
+      // Where the consumer stands after this fetch: past the records returned, else where it asked.
+      const asked = this.fetchOffsets.has(key) ? this.fetchOffsets.get(key) : -1;
+      const position = max(asked, this.nextOffset);
+      this.metrics.fetchProgress(this.clientLabel, this.topicLabel(), this.partition, position, this.highWatermark);
     }
   }
 
@@ -132,7 +136,10 @@ export class TrafficSink extends DecodeSink {
 
   records(info: RecordsInfo): void {
     if (this.apiKey == PRODUCE && !this.isResponse) this.metrics.produced(this.topicLabel(), this.clientLabel, info);
-    else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) this.metrics.fetched(this.topicLabel(), this.clientLabel, info);
+    else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
+      this.metrics.fetched(this.topicLabel(), this.clientLabel, info);
+      this.nextOffset = info.nextOffset;
+    }
   }
 
   /** The topic's label: its name, or the name learnt for its id, or "unresolved" before that. */

@@ -76,7 +76,7 @@ export class KafkaMetrics {
     registry.count(names.metricName(names.PRODUCE_ACKS0_REQUESTS_TOTAL, tags));
   }
 
-  /** Consumer progress of one partition: the offset a client fetched from and the high watermark. */
+  /** Consumer progress of one partition: the client's position after a fetch, and the high watermark. */
   fetchProgress(client: string, topic: string, partition: i32, fetchOffset: i64, highWatermark: i64): void {
     if (!this.config.consumerProgress) return;
     const key = client + "|" + topic + "|" + partition.toString();

@@ -54,6 +54,10 @@ function checkClient(series: Series[], summary: ClientSummary, expectSoftware?: 
     assert.ok(fetched >= t.messages, `${client} ${topic}: filter saw ${fetched} fetched records, client consumed ${t.messages}`);
     const hwm = total(series, 'kafka_partition_high_watermark', { topic });
     assert.ok(hwm >= t.messages, `${client} ${topic}: high watermarks sum to ${hwm}`);
+    const lag = find(series, 'kafka_consumer_lag', { topic, client_id: client });
+    assert.ok(lag.length > 0, `${client} ${topic}: consumer progress series present`);
+    assert.equal(lag.reduce((a, s) => a + s.value, 0), 0, `${client} ${topic}: consumed everything, so lag is 0: ${JSON.stringify(lag)}`);
+    assert.equal(total(series, 'kafka_consumer_fetch_offset', { topic, client_id: client }), hwm, `${client} ${topic}: positions reached the high watermarks`);
     if (t.acks === '0') assert.ok(total(series, 'kafka_produce_acks0_requests_total', { client_id: client }) > 0, `${client}: acks=0 produce requests counted`);
   }
   assert.ok(total(series, 'kafka_requests_total', { api: 'ApiVersions', client_id: client }) >= 1, `${client}: ApiVersions seen`);
