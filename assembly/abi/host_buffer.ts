@@ -8,7 +8,9 @@ const outPtr = memory.data(8);
 const outSize = memory.data(8);
 
 export class HostBufferSource extends ByteSource {
-  constructor(public bufferType: i32, public length: i32) {
+  /** Bytes in the current callback's buffer; set before each feed (one source per direction). */
+  length: i32 = 0;
+  constructor(public bufferType: i32) {
     super();
   }
   size(): i32 {

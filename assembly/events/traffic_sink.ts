@@ -3,7 +3,7 @@
 // consumer progress and topics named in Metadata responses. Knows which API it is decoding; knows
 // nothing of how metrics are named (metrics/kafka_metrics.ts does that).
 import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION } from "../codec/sink";
-import { KafkaMetrics } from "../metrics/kafka_metrics";
+import { KafkaMetrics, TopicSeries } from "../metrics/kafka_metrics";
 import { VmState } from "../filter/vm_state";
 import { sanitizeLabel } from "../metrics/labels";
 
@@ -33,6 +33,7 @@ export class TrafficSink extends DecodeSink {
   private fetchOffset: i64 = -1;
   private highWatermark: i64 = -1;
   private nextOffset: i64 = -1;
+  private lastSeries: TopicSeries | null = null;
   private softwareName: string = "";
   private softwareVersion: string = "";
   /**
@@ -119,7 +120,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   throttleTimeMs(ms: i32): void {
-    if (ms > 0) this.metrics.throttled(this.apiLabel, ms);
+    if (ms > 0) this.metrics.throttled(this.apiKey, ms);
   }
 
   acks(acks: i16): void {
@@ -135,11 +136,21 @@ export class TrafficSink extends DecodeSink {
   }
 
   records(info: RecordsInfo): void {
-    if (this.apiKey == PRODUCE && !this.isResponse) this.metrics.produced(this.topicLabel(), this.clientLabel, info);
+    if (this.apiKey == PRODUCE && !this.isResponse) this.metrics.produced(this.series(), info);
     else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
-      this.metrics.fetched(this.topicLabel(), this.clientLabel, info);
+      this.metrics.fetched(this.series(), info);
       this.nextOffset = info.nextOffset;
     }
+  }
+
+  /** Metric ids for the current topic and client (the last pair is kept: frames repeat them). */
+  private series(): TopicSeries {
+    const topic = this.topicLabel();
+    const last = this.lastSeries;
+    if (last !== null && last.topic == topic && last.client == this.clientLabel) return last;
+    const series = this.metrics.topic(topic, this.clientLabel);
+    this.lastSeries = series;
+    return series;
   }
 
   /** The topic's label: its name, or the name learnt for its id, or "unresolved" before that. */

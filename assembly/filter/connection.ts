@@ -14,6 +14,8 @@ export class KafkaConnection extends Context {
   private requests: FrameAssembler;
   private responses: FrameAssembler;
   private closed: bool = false;
+  private downstream: HostBufferSource = new HostBufferSource(BufferTypeValues.NetworkDownstreamData);
+  private upstream: HostBufferSource = new HostBufferSource(BufferTypeValues.NetworkUpstreamData);
 
   constructor(id: u32, root: RootContext, vm: VmState) {
     super(id, root);
@@ -34,12 +36,18 @@ export class KafkaConnection extends Context {
   }
 
   onDownstreamData(size: usize, end: bool): FilterStatusValues {
-    if (size > 0) this.requests.feed(new HostBufferSource(BufferTypeValues.NetworkDownstreamData, <i32>size));
+    if (size > 0) {
+      this.downstream.length = <i32>size;
+      this.requests.feed(this.downstream);
+    }
     return FilterStatusValues.Continue;
   }
 
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
-    if (size > 0) this.responses.feed(new HostBufferSource(BufferTypeValues.NetworkUpstreamData, <i32>size));
+    if (size > 0) {
+      this.upstream.length = <i32>size;
+      this.responses.feed(this.upstream);
+    }
     return FilterStatusValues.Continue;
   }
 

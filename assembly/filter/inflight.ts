@@ -10,6 +10,9 @@ export class InFlightRequest {
   startNanos: u64 = 0;
 }
 
+/** Slots allocated for a new connection; the ring doubles up to `capacity` when clients pipeline. */
+const INITIAL_SLOTS: i32 = 8;
+
 export class InFlightTable {
   private ring: StaticArray<InFlightRequest>;
   private head: i32 = 0;
@@ -18,8 +21,15 @@ export class InFlightTable {
   evicted: i64 = 0;
 
   constructor(public capacity: i32) {
-    this.ring = new StaticArray<InFlightRequest>(capacity);
-    for (let i = 0; i < capacity; i++) this.ring[i] = new InFlightRequest();
+    this.ring = newRing(min(capacity, INITIAL_SLOTS));
+  }
+
+  private grow(): void {
+    const old = this.ring;
+    const next = newRing(min(this.capacity, old.length * 2));
+    for (let i = 0; i < this.count; i++) copyEntry(old[(this.head + i) % old.length], next[i]);
+    this.ring = next;
+    this.head = 0;
   }
 
   size(): i32 {
@@ -29,14 +39,15 @@ export class InFlightTable {
   /** Adds a request; when full, the oldest entry is dropped and returned (else null). */
   add(correlationId: i32, apiKey: i16, apiVersion: i16, startNanos: u64, dropped: InFlightRequest): bool {
     let evictedOne = false;
+    if (this.count == this.ring.length && this.ring.length < this.capacity) this.grow();
     if (this.count == this.capacity) {
       copyEntry(this.ring[this.head], dropped);
-      this.head = (this.head + 1) % this.capacity;
+      this.head = (this.head + 1) % this.ring.length;
       this.count--;
       this.evicted++;
       evictedOne = true;
     }
-    const e = this.ring[(this.head + this.count) % this.capacity];
+    const e = this.ring[(this.head + this.count) % this.ring.length];
     e.correlationId = correlationId;
     e.apiKey = apiKey;
     e.apiVersion = apiVersion;
@@ -48,20 +59,20 @@ export class InFlightTable {
   /** Position of the entry with this correlation id from the oldest (0), or -1. */
   find(correlationId: i32): i32 {
     for (let i = 0; i < this.count; i++) {
-      if (this.ring[(this.head + i) % this.capacity].correlationId == correlationId) return i;
+      if (this.ring[(this.head + i) % this.ring.length].correlationId == correlationId) return i;
     }
     return -1;
   }
 
   /** The entry `index` places after the oldest. */
   at(index: i32): InFlightRequest {
-    return this.ring[(this.head + index) % this.capacity];
+    return this.ring[(this.head + index) % this.ring.length];
   }
 
   /** Removes the oldest entry (call after reading it with at(0)). */
   popOldest(): void {
     if (this.count == 0) return;
-    this.head = (this.head + 1) % this.capacity;
+    this.head = (this.head + 1) % this.ring.length;
     this.count--;
   }
 
@@ -69,6 +80,12 @@ export class InFlightTable {
   popNewest(): void {
     if (this.count > 0) this.count--;
   }
+}
+
+function newRing(slots: i32): StaticArray<InFlightRequest> {
+  const ring = new StaticArray<InFlightRequest>(slots);
+  for (let i = 0; i < slots; i++) ring[i] = new InFlightRequest();
+  return ring;
 }
 
 function copyEntry(from: InFlightRequest, to: InFlightRequest): void {

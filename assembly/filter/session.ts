@@ -4,7 +4,8 @@ import { FrameListener, DIRECTION_REQUEST, directionName } from "../framer/frame
 import { Stepper } from "../framer/stepper";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
-import { apiName, apiKeyCount, isFlexible, isKnownApi } from "../protocol/api_table";
+import { isFlexible, isKnownApi } from "../protocol/api_table";
+import { apiLabel, RequestSeries, KafkaMetrics } from "../metrics/kafka_metrics";
 import { InFlightTable, InFlightRequest } from "./inflight";
 import { PluginConfig } from "../config/plugin_config";
 import { VmState } from "./vm_state";
@@ -17,11 +18,6 @@ import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 const API_VERSIONS: i16 = 18;
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
 const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
-
-/** The `api` label: the API's name for keys in the table, else "unknown" (bounded cardinality). */
-function apiLabel(apiKey: i16): string {
-  return apiKey >= 0 && <i32>apiKey < apiKeyCount() ? apiName(apiKey) : "unknown";
-}
 
 /** Receives what decoded bodies mean for the connection (acks=0 requests get no response). */
 class SessionTraffic extends TrafficListener {
@@ -47,11 +43,15 @@ export class KafkaSession extends FrameListener {
   private requestSink!: TrafficSink;
   private responseSink!: TrafficSink;
   private requestDecoding: bool = false;
+  private metrics: KafkaMetrics;
+  private requestSeries: RequestSeries;
   private responseDecoding: bool = false;
 
   constructor(public connectionId: u32, private config: PluginConfig, private vm: VmState) {
     super();
     this.inflight = new InFlightTable(config.maxInFlightPerConnection);
+    this.metrics = vm.metrics;
+    this.requestSeries = new RequestSeries(config);
     const fetchOffsets = new Map<string, i64>();
     const traffic = new SessionTraffic(this);
     this.requestSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
@@ -80,16 +80,7 @@ export class KafkaSession extends FrameListener {
       registry.count(names.metricName(names.FRAMES_UNKNOWN_TOTAL, [names.TAG_DIRECTION, "request"]));
       this.report("request correlation_id=" + h.correlationId.toString() + ": unknown api_key " + h.apiKey.toString() + " version " + h.apiVersion.toString() + " (passed through)");
     }
-    const tags: string[] = [names.TAG_API, api];
-    if (this.config.apiVersionLabel) {
-      tags.push(names.TAG_API_VERSION);
-      tags.push(h.apiVersion.toString());
-    }
-    if (this.config.clientIdLabel) {
-      tags.push(names.TAG_CLIENT_ID);
-      tags.push(this.clientLabel);
-    }
-    registry.count(names.metricName(names.REQUESTS_TOTAL, tags));
+    this.metrics.request(this.requestSeries, h.apiKey, h.apiVersion, this.clientLabel);
     if (this.inflight.add(h.correlationId, h.apiKey, h.apiVersion, nowNanos(), this.dropped)) {
       registry.count(names.metricName(names.INFLIGHT_EVICTED_TOTAL, []));
       this.inflightGauge(this.dropped.apiKey, -1);
@@ -134,10 +125,8 @@ export class KafkaSession extends FrameListener {
     }
     const m = this.matched;
     const api = apiLabel(m.apiKey);
-    registry.count(names.metricName(names.RESPONSES_TOTAL, [names.TAG_API, api]));
     const now = nowNanos();
-    const micros = now > m.startNanos ? (now - m.startNanos) / 1000 : 0;
-    registry.record(names.metricName(names.REQUEST_LATENCY_US, [names.TAG_API, api]), micros);
+    this.metrics.response(m.apiKey, now > m.startNanos ? (now - m.startNanos) / 1000 : 0);
     this.hasMatch = false;
     this.responseDecoding = false;
     if (!isKnownApi(m.apiKey, m.apiVersion)) return null;
@@ -179,7 +168,7 @@ export class KafkaSession extends FrameListener {
   }
 
   private inflightGauge(apiKey: i16, by: i64): void {
-    registry.gaugeAdd(names.metricName(names.INFLIGHT_REQUESTS, [names.TAG_API, apiLabel(apiKey)]), by);
+    this.metrics.inflightAdd(apiKey, by);
   }
 
   private report(message: string): void {

@@ -1,7 +1,8 @@
 // Turns Kafka traffic events into metrics. Every name and label choice is made here and in
 // names.ts; labels are sanitised and capped per VM (see labels.ts and vm_state.ts).
 import * as names from "./names";
-import { registry } from "./registry";
+import { registry, COUNTER, GAUGE, HISTOGRAM } from "./registry";
+import { apiKeyCount, apiName } from "../protocol/api_table";
 import { PluginConfig } from "../config/plugin_config";
 import { RecordsInfo } from "../codec/sink";
 import { ERROR_NAMES, MAX_ERROR_CODE, UNKNOWN_SERVER_ERROR_NAME } from "../protocol/generated/error_names";
@@ -16,12 +17,106 @@ export function errorName(code: i16): string {
   return "CODE_" + code.toString();
 }
 
+const UNDEFINED: u32 = 0xfffffffe;
+
+/** Metric ids of one (topic, client) pair, defined on first use. */
+export class TopicSeries {
+  produceBytes: u32 = UNDEFINED;
+  produceRecords: u32 = UNDEFINED;
+  produceBatches: u32 = UNDEFINED;
+  fetchBytes: u32 = UNDEFINED;
+  fetchRecords: u32 = UNDEFINED;
+  constructor(public topic: string, public client: string) {}
+}
+
+/** The `api` label: the API's name for keys in the table, else "unknown" (bounded cardinality). */
+export function apiLabel(apiKey: i16): string {
+  return apiKey >= 0 && <i32>apiKey < apiKeyCount() ? apiName(apiKey) : "unknown";
+}
+
+/** Per-API metric ids, indexed by API key (the last slot is "unknown"). */
+class ApiSeries {
+  ids: StaticArray<u32>;
+  constructor(public kind: i32, public base: string) {
+    this.ids = new StaticArray<u32>(apiKeyCount() + 1);
+    for (let i = 0; i < this.ids.length; i++) this.ids[i] = UNDEFINED;
+  }
+  id(apiKey: i16): u32 {
+    const slot = apiKey >= 0 && <i32>apiKey < apiKeyCount() ? <i32>apiKey : this.ids.length - 1;
+    let id = this.ids[slot];
+    if (id == UNDEFINED) {
+      id = registry.id(this.kind, names.metricName(this.base, [names.TAG_API, apiLabel(apiKey)]));
+      this.ids[slot] = id;
+    }
+    return id;
+  }
+}
+
+/**
+ * Request counters of one connection, by (api key, version), for its current client id. A
+ * connection uses a handful of APIs, so this keeps name building off the per-request path.
+ */
+export class RequestSeries {
+  private ids: Map<i32, u32> = new Map<i32, u32>();
+  private client: string = "";
+
+  constructor(private config: PluginConfig) {}
+
+  id(apiKey: i16, apiVersion: i16, client: string): u32 {
+    if (client != this.client) {
+      this.ids.clear();
+      this.client = client;
+    }
+    const key = (<i32>apiKey << 16) | (<i32>apiVersion & 0xffff);
+    if (this.ids.has(key)) return this.ids.get(key);
+    const tags: string[] = [names.TAG_API, apiLabel(apiKey)];
+    if (this.config.apiVersionLabel) {
+      tags.push(names.TAG_API_VERSION);
+      tags.push(apiVersion.toString());
+    }
+    if (this.config.clientIdLabel) {
+      tags.push(names.TAG_CLIENT_ID);
+      tags.push(client);
+    }
+    const id = registry.id(COUNTER, names.metricName(names.REQUESTS_TOTAL, tags));
+    this.ids.set(key, id);
+    return id;
+  }
+}
+
 export class KafkaMetrics {
   /** Caps (client, topic, partition) series of consumer-progress gauges per VM. */
   private partitionSeries: LabelLimiter;
+  private responses: ApiSeries = new ApiSeries(COUNTER, names.RESPONSES_TOTAL);
+  private latency: ApiSeries = new ApiSeries(HISTOGRAM, names.REQUEST_LATENCY_US);
+  private inflight: ApiSeries = new ApiSeries(GAUGE, names.INFLIGHT_REQUESTS);
+  private throttle: ApiSeries = new ApiSeries(HISTOGRAM, names.THROTTLE_TIME_MS);
+  private topicSeries: Map<string, TopicSeries> = new Map<string, TopicSeries>();
 
   constructor(private config: PluginConfig) {
     this.partitionSeries = new LabelLimiter(config.maxPartitionSeries);
+  }
+
+  request(series: RequestSeries, apiKey: i16, apiVersion: i16, client: string): void {
+    registry.addId(series.id(apiKey, apiVersion, client), 1);
+  }
+
+  response(apiKey: i16, latencyMicros: u64): void {
+    registry.addId(this.responses.id(apiKey), 1);
+    registry.recordId(this.latency.id(apiKey), latencyMicros);
+  }
+
+  inflightAdd(apiKey: i16, by: i64): void {
+    registry.addId(this.inflight.id(apiKey), by);
+  }
+
+  /** The series of a (topic, client) pair; callers may keep it while the pair stays the same. */
+  topic(topic: string, client: string): TopicSeries {
+    const key = topic + "\n" + client;
+    if (this.topicSeries.has(key)) return this.topicSeries.get(key);
+    const series = new TopicSeries(topic, client);
+    this.topicSeries.set(key, series);
+    return series;
   }
 
   /** Tags for per-topic/per-client series, honouring the label switches. */
@@ -38,25 +133,34 @@ export class KafkaMetrics {
     return tags;
   }
 
-  produced(topic: string, client: string, info: RecordsInfo): void {
-    const tags = this.topicClientTags(topic, client);
-    registry.count(names.metricName(names.PRODUCE_BYTES_TOTAL, tags), info.totalBytes);
-    registry.count(names.metricName(names.PRODUCE_RECORDS_TOTAL, tags), info.recordCount);
-    registry.count(names.metricName(names.PRODUCE_BATCHES_TOTAL, tags), info.batchCount);
+  produced(series: TopicSeries, info: RecordsInfo): void {
+    if (series.produceBytes == UNDEFINED) {
+      const tags = this.topicClientTags(series.topic, series.client);
+      series.produceBytes = registry.id(COUNTER, names.metricName(names.PRODUCE_BYTES_TOTAL, tags));
+      series.produceRecords = registry.id(COUNTER, names.metricName(names.PRODUCE_RECORDS_TOTAL, tags));
+      series.produceBatches = registry.id(COUNTER, names.metricName(names.PRODUCE_BATCHES_TOTAL, tags));
+    }
+    registry.addId(series.produceBytes, info.totalBytes);
+    registry.addId(series.produceRecords, info.recordCount);
+    registry.addId(series.produceBatches, info.batchCount);
   }
 
-  fetched(topic: string, client: string, info: RecordsInfo): void {
-    const tags = this.topicClientTags(topic, client);
-    registry.count(names.metricName(names.FETCH_BYTES_TOTAL, tags), info.totalBytes);
-    registry.count(names.metricName(names.FETCH_RECORDS_TOTAL, tags), info.recordCount);
+  fetched(series: TopicSeries, info: RecordsInfo): void {
+    if (series.fetchBytes == UNDEFINED) {
+      const tags = this.topicClientTags(series.topic, series.client);
+      series.fetchBytes = registry.id(COUNTER, names.metricName(names.FETCH_BYTES_TOTAL, tags));
+      series.fetchRecords = registry.id(COUNTER, names.metricName(names.FETCH_RECORDS_TOTAL, tags));
+    }
+    registry.addId(series.fetchBytes, info.totalBytes);
+    registry.addId(series.fetchRecords, info.recordCount);
   }
 
   responseError(api: string, code: i16): void {
     registry.count(names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, errorName(code)]));
   }
 
-  throttled(api: string, ms: i32): void {
-    registry.record(names.metricName(names.THROTTLE_TIME_MS, [names.TAG_API, api]), <u64>ms);
+  throttled(apiKey: i16, ms: i32): void {
+    registry.recordId(this.throttle.id(apiKey), <u64>ms);
   }
 
   clientSoftware(client: string, name: string, version: string): void {

@@ -71,3 +71,21 @@ describe("UTF-8 validation", () => {
     expect(isValidUtf8(surrogate.dataStart, 3)).toBe(false);
   });
 });
+
+describe("in-flight table growth", () => {
+  it("grows from a few slots up to its capacity, keeping FIFO order", () => {
+    const t = new InFlightTable(100);
+    const dropped = new InFlightRequest();
+    for (let i = 0; i < 5; i++) t.add(i, 0, 9, 0, dropped);
+    t.popOldest();
+    t.popOldest();
+    for (let i = 5; i < 100; i++) expect(t.add(i, 0, 9, 0, dropped)).toBe(false);
+    expect(t.size()).toBe(98);
+    expect(t.at(0).correlationId).toBe(2);
+    expect(t.find(99)).toBe(97);
+    expect(t.add(100, 0, 9, 0, dropped)).toBe(false);
+    expect(t.add(101, 0, 9, 0, dropped)).toBe(false);
+    expect(t.add(102, 0, 9, 0, dropped)).toBe(true);
+    expect(dropped.correlationId).toBe(2);
+  });
+});
