@@ -18,6 +18,7 @@ export interface Emitted {
 export const SCRAPE_LABELS = ["pod", "namespace", "le"];
 
 const REGISTRY_KIND: Record<string, Kind> = { count: "counter", gaugeAdd: "gauge", set: "gauge", record: "histogram" };
+const DEFINE_KIND: Record<string, Kind> = { COUNTER: "counter", GAUGE: "gauge", HISTOGRAM: "histogram" };
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -46,13 +47,16 @@ export function emittedFrom(namesTs: string, sources: string[]): Emitted {
   }
   if (prefix !== "kafka.") throw new Error(`names.ts: PREFIX is ${JSON.stringify(prefix)}, the Prometheus names below assume "kafka."`);
   const metrics = new Map<string, Kind>();
-  const call = /registry\.(count|gaugeAdd|set|record)\(\s*names\.metricName\(\s*names\.([A-Z0-9_]+)/g;
+  // Metrics are recorded by name (`registry.count(names.metricName(names.X, …))`) or defined once
+  // and then updated by id (`registry.id(COUNTER, names.metricName(names.X, …))`,
+  // `new ApiSeries(HISTOGRAM, names.X)`).
+  const call = /(?:registry\.(count|gaugeAdd|set|record)\(\s*names\.metricName\(|(?:registry\.id|new\s+ApiSeries)\(\s*(COUNTER|GAUGE|HISTOGRAM)\s*,\s*(?:names\.metricName\(\s*)?)names\.([A-Z0-9_]+)/g;
   for (const src of sources) {
     for (const m of src.matchAll(call)) {
-      const base = constants.get(m[2]);
-      if (base === undefined) throw new Error(`names.${m[2]} is recorded but not defined in names.ts`);
+      const base = constants.get(m[3]);
+      if (base === undefined) throw new Error(`names.${m[3]} is recorded but not defined in names.ts`);
       const name = "kafka_" + base;
-      const kind = REGISTRY_KIND[m[1]];
+      const kind = m[1] ? REGISTRY_KIND[m[1]] : DEFINE_KIND[m[2]];
       const before = metrics.get(name);
       if (before !== undefined && before !== kind) throw new Error(`${name} is recorded both as ${before} and ${kind}`);
       metrics.set(name, kind);

@@ -233,7 +233,7 @@ test("checks reject what they should", () => {
 
   // A renamed metric in names.ts makes the dashboard's queries fail.
   const renamed = read("assembly/metrics/names.ts").replace(`REQUESTS_TOTAL = "requests_total"`, `REQUESTS_TOTAL = "request_count"`);
-  const sources = [read("assembly/filter/session.ts")];
+  const sources = [read("assembly/metrics/kafka_metrics.ts")];
   const e2 = emittedFrom(renamed, sources);
   assert.ok(e2.metrics.has("kafka_request_count") && !e2.metrics.has("kafka_requests_total"));
   const errs = queryPanels.flatMap((p) => (p.targets ?? []).flatMap((t) => checkExpr(t.expr, e2)));
