@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startHost, type RunningHost } from '../host/index.ts';
 import { parsePrometheus, total, find, type Series } from './prom.ts';
 import { runClient, type ClientSummary } from './clients.ts';
+import { emittedByRepo } from '../dashboards/check.ts';
 
 const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
 const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
@@ -107,6 +108,18 @@ test('all clients: connections closed, nothing left in flight, traffic captured'
   const latency = find(series, 'kafka_request_latency_us_count', { api: 'Produce' });
   assert.ok(latency.length === 1 && latency[0].value === produceResponses, 'one latency sample per Produce response');
   assert.ok(readdirSync(captureDir).some((f) => f.endsWith('-request.bin')), 'capture files written');
+  // exactly the documented series: nothing the filter's source does not define, and the core set present
+  const emitted = emittedByRepo('.').metrics;
+  const seen = new Set(series.filter((s) => s.name.startsWith('kafka_')).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')));
+  for (const name of seen) assert.ok(emitted.has(name), `${name} is exposed but not defined by the filter`);
+  const expected = ['kafka_requests_total', 'kafka_responses_total', 'kafka_request_latency_us', 'kafka_inflight_requests', 'kafka_produce_bytes_total',
+    'kafka_produce_records_total', 'kafka_produce_batches_total', 'kafka_produce_acks0_requests_total', 'kafka_fetch_bytes_total', 'kafka_fetch_records_total',
+    'kafka_client_software_total', 'kafka_metadata_topics', 'kafka_partition_high_watermark', 'kafka_consumer_fetch_offset', 'kafka_consumer_lag',
+    'kafka_connections_total', 'kafka_connections_active', 'kafka_response_errors_total'];
+  for (const name of expected) assert.ok(seen.has(name), `${name} missing after a real-client run`);
+  // labels are exactly the documented ones for each metric
+  for (const s of series.filter((x) => x.name === 'kafka_produce_records_total')) assert.deepEqual(Object.keys(s.labels).sort(), ['client_id', 'topic']);
+  for (const s of series.filter((x) => x.name === 'kafka_requests_total')) assert.deepEqual(Object.keys(s.labels).sort(), ['api', 'api_version', 'client_id']);
   // every client connected through the filter: each client id appears in the filter's request counts
   for (const client of Object.keys(summaries)) {
     assert.ok(total(series, 'kafka_requests_total', { client_id: `e2e-${client}` }) > 0, `${client} traffic went through the filter`);
