@@ -1,7 +1,9 @@
 // The plugin configuration (Envoy's plugin `configuration`, Istio's `pluginConfig`), validated at
 // configure time. Every error names the offending field; unknown fields are errors too, so a typo
 // never silently falls back to a default.
-import { JsonParser, JsonValue, J_OBJECT, J_BOOL, J_NUMBER, kindName } from "./json";
+import { JsonParser, J_OBJECT, kindName } from "./json";
+import { ObjectReader, ConfigResult } from "./object_reader";
+import { PolicyConfig, readPolicy } from "../policy/policy_config";
 
 export class PluginConfig {
   topicLabel: bool = true;
@@ -13,66 +15,10 @@ export class PluginConfig {
   maxPartitionSeries: i32 = 2000;
   maxInFlightPerConnection: i32 = 1024;
   maxFrameBytes: i32 = 256 * 1024 * 1024;
+  policy: PolicyConfig = new PolicyConfig();
 }
 
-export class ConfigResult {
-  config: PluginConfig = new PluginConfig();
-  error: string = "";
-}
-
-class ObjectReader {
-  constructor(public result: ConfigResult, public obj: JsonValue, public path: string) {}
-
-  ok(): bool {
-    return this.result.error.length == 0;
-  }
-
-  fail(field: string, message: string): void {
-    if (this.ok()) this.result.error = "invalid plugin configuration: field \"" + this.path + field + "\": " + message;
-  }
-
-  /** Rejects keys not in `allowed`. */
-  onlyKeys(allowed: string[]): void {
-    for (let i = 0; i < this.obj.keys.length; i++) {
-      const key = this.obj.keys[i];
-      if (!allowed.includes(key)) this.fail(key, "unknown field (known: " + allowed.join(", ") + ")");
-    }
-  }
-
-  bool(key: string, fallback: bool): bool {
-    const v = this.obj.get(key);
-    if (v === null) return fallback;
-    if (v.kind != J_BOOL) {
-      this.fail(key, "expected a boolean, got " + kindName(v.kind));
-      return fallback;
-    }
-    return v.bool;
-  }
-
-  int(key: string, fallback: i32, lowest: i32, highest: i32): i32 {
-    const v = this.obj.get(key);
-    if (v === null) return fallback;
-    if (v.kind != J_NUMBER || !v.isInteger) {
-      this.fail(key, "expected an integer, got " + (v.kind == J_NUMBER ? "a fraction" : kindName(v.kind)));
-      return fallback;
-    }
-    if (v.number < <f64>lowest || v.number > <f64>highest) {
-      this.fail(key, "must be between " + lowest.toString() + " and " + highest.toString() + ", got " + v.number.toString());
-      return fallback;
-    }
-    return <i32>v.number;
-  }
-
-  object(key: string): ObjectReader | null {
-    const v = this.obj.get(key);
-    if (v === null) return null;
-    if (v.kind != J_OBJECT) {
-      this.fail(key, "expected an object, got " + kindName(v.kind));
-      return null;
-    }
-    return new ObjectReader(this.result, v, this.path + key + ".");
-  }
-}
+export { ConfigResult } from "./object_reader";
 
 /** Parses and validates the configuration; an empty text means all defaults. */
 export function parsePluginConfig(text: string): ConfigResult {
@@ -105,6 +51,6 @@ export function parsePluginConfig(text: string): ConfigResult {
     c.maxPartitionSeries = metrics.int("max_partition_series", c.maxPartitionSeries, 1, 1000000);
   }
   const policy = top.object("policy");
-  if (policy !== null) policy.onlyKeys([]);
+  if (policy !== null) c.policy = readPolicy(policy);
   return result;
 }

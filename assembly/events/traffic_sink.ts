@@ -17,6 +17,8 @@ const SHARE_FETCH: i16 = 78;
 export abstract class TrafficListener {
   /** A Produce request with acks=0: the broker sends no response. */
   abstract onNoResponseExpected(): void;
+  /** The request breaks a policy rule (see assembly/policy). */
+  abstract onPolicyViolation(rule: string, apiLabel: string): void;
 }
 
 export class TrafficSink extends DecodeSink {
@@ -124,7 +126,10 @@ export class TrafficSink extends DecodeSink {
   }
 
   acks(acks: i16): void {
-    if (this.apiKey == PRODUCE && acks == 0) {
+    if (this.apiKey != PRODUCE || this.isResponse) return;
+    const rule = this.vm.policy.checkAcks(acks);
+    if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
+    if (acks == 0) {
       this.listener.onNoResponseExpected();
       this.metrics.producedWithoutAcks(this.clientLabel);
     }
@@ -136,7 +141,11 @@ export class TrafficSink extends DecodeSink {
   }
 
   records(info: RecordsInfo): void {
-    if (this.apiKey == PRODUCE && !this.isResponse) this.metrics.produced(this.series(), info);
+    if (this.apiKey == PRODUCE && !this.isResponse) {
+      this.metrics.produced(this.series(), info);
+      const rule = this.vm.policy.checkRecords(info);
+      if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
+    }
     else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
       this.metrics.fetched(this.series(), info);
       this.nextOffset = info.nextOffset;

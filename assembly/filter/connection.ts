@@ -1,6 +1,8 @@
 // One Envoy network-filter context per TCP connection: feeds each direction's bytes to its
 // framer and always lets them through unchanged (the filter observes; it never holds data).
 import { Context, RootContext, FilterStatusValues, BufferTypeValues } from "@solo-io/proxy-runtime/assembly";
+import { StreamTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
+import { proxy_close_stream } from "@solo-io/proxy-runtime/assembly/imports";
 import { HostBufferSource } from "../abi/host_buffer";
 import { FrameAssembler } from "../framer/frame_assembler";
 import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../framer/frame_listener";
@@ -14,6 +16,7 @@ export class KafkaConnection extends Context {
   private requests: FrameAssembler;
   private responses: FrameAssembler;
   private closed: bool = false;
+  private closing: bool = false;
   private downstream: HostBufferSource = new HostBufferSource(BufferTypeValues.NetworkDownstreamData);
   private upstream: HostBufferSource = new HostBufferSource(BufferTypeValues.NetworkUpstreamData);
 
@@ -36,9 +39,18 @@ export class KafkaConnection extends Context {
   }
 
   onDownstreamData(size: usize, end: bool): FilterStatusValues {
+    if (this.closing) return FilterStatusValues.StopIteration;
     if (size > 0) {
       this.downstream.length = <i32>size;
       this.requests.feed(this.downstream);
+    }
+    if (this.session.closeRequested) {
+      // Enforced policy: hold this chunk (the offending request never reaches the broker whole)
+      // and close the client connection.
+      this.closing = true;
+      registry.count(names.metricName(names.POLICY_CLOSED_CONNECTIONS_TOTAL, [names.TAG_REASON, this.session.closeReason]));
+      proxy_close_stream(StreamTypeValues.Downstream);
+      return FilterStatusValues.StopIteration;
     }
     return FilterStatusValues.Continue;
   }

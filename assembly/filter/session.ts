@@ -13,6 +13,7 @@ import * as names from "../metrics/names";
 import { registry } from "../metrics/registry";
 import { logLine, nowNanos, LOG_WARN } from "../abi/host";
 import { BodyStepper } from "../framer/body_stepper";
+import { MODE_ENFORCE } from "../policy/policy_config";
 import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 
 const API_VERSIONS: i16 = 18;
@@ -27,12 +28,18 @@ class SessionTraffic extends TrafficListener {
   onNoResponseExpected(): void {
     this.session.dropNewestInFlight();
   }
+  onPolicyViolation(rule: string, apiLabel: string): void {
+    this.session.policyViolation(rule, apiLabel);
+  }
 }
 
 export class KafkaSession extends FrameListener {
   clientId: string = "";
   clientLabel: string = "none";
   problems: i32 = 0;
+  /** Set when an enforced policy rule was broken: the connection must be closed. */
+  closeRequested: bool = false;
+  closeReason: string = "";
   private inflight: InFlightTable;
   private dropped: InFlightRequest = new InFlightRequest();
   private matched: InFlightRequest = new InFlightRequest();
@@ -76,6 +83,8 @@ export class KafkaSession extends FrameListener {
       registry.count(names.metricName(names.INVALID_UTF8_TOTAL, [names.TAG_DIRECTION, "request"]));
       this.report("request correlation_id=" + h.correlationId.toString() + ": client_id is not valid UTF-8");
     }
+    const rule = this.vm.policy.checkHeader(h.apiKey, h.apiVersion, h.clientId);
+    if (rule.length > 0) this.policyViolation(rule, api);
     if (!known) {
       registry.count(names.metricName(names.FRAMES_UNKNOWN_TOTAL, [names.TAG_DIRECTION, "request"]));
       this.report("request correlation_id=" + h.correlationId.toString() + ": unknown api_key " + h.apiKey.toString() + " version " + h.apiVersion.toString() + " (passed through)");
@@ -87,7 +96,7 @@ export class KafkaSession extends FrameListener {
     }
     this.inflightGauge(h.apiKey, 1);
     this.requestDecoding = false;
-    if (!known) return null;
+    if (!known || this.closeRequested) return null;
     const bodyLength = frameLength - h.position;
     this.requestSink.startFrame(h.apiKey, api, false, this.clientLabel);
     if (!this.requestBody.begin(h.apiKey, h.apiVersion, false, bodyLength, this.requestSink)) return null;
@@ -155,6 +164,22 @@ export class KafkaSession extends FrameListener {
   onFramingLost(direction: i32, reason: string, streamOffset: i64): void {
     registry.count(names.metricName(names.FRAMING_LOST_TOTAL, [names.TAG_DIRECTION, directionName(direction)]));
     this.report(directionName(direction) + " stream at byte " + streamOffset.toString() + ": " + reason + "; the rest of this direction is passed through undecoded");
+  }
+
+  /** Counts and logs a broken policy rule; in enforce mode the connection is to be closed. */
+  policyViolation(rule: string, apiLabel: string): void {
+    const tags: string[] = [names.TAG_REASON, rule, names.TAG_API, apiLabel];
+    if (this.config.clientIdLabel) {
+      tags.push(names.TAG_CLIENT_ID);
+      tags.push(this.clientLabel);
+    }
+    registry.count(names.metricName(names.POLICY_VIOLATIONS_TOTAL, tags));
+    const enforce = this.config.policy.mode == MODE_ENFORCE;
+    this.report("policy: " + apiLabel + " request breaks rule " + rule + (enforce ? "; closing the connection" : " (audit mode: allowed)"));
+    if (enforce && !this.closeRequested) {
+      this.closeRequested = true;
+      this.closeReason = rule;
+    }
   }
 
   /** The connection ended: requests still in flight get no response. */

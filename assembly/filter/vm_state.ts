@@ -7,6 +7,7 @@ import { KafkaMetrics } from "../metrics/kafka_metrics";
 import { registry } from "../metrics/registry";
 import * as names from "../metrics/names";
 import { getSharedString, setSharedString } from "../abi/shared_data";
+import { Policy } from "../policy/policy";
 
 const MAX_TOPIC_IDS: i32 = 100000;
 
@@ -14,6 +15,7 @@ export class VmState {
   clientIds: LabelLimiter;
   topics: LabelLimiter;
   metrics: KafkaMetrics;
+  policy: Policy;
   private topicIds: Map<string, string> = new Map<string, string>();
   private metadataTopics: Set<string> = new Set<string>();
 
@@ -21,6 +23,7 @@ export class VmState {
     this.clientIds = new LabelLimiter(config.maxClientIds);
     this.topics = new LabelLimiter(config.maxTopics);
     this.metrics = new KafkaMetrics(config);
+    this.policy = new Policy(config.policy);
   }
 
   clientIdLabel(clientId: string): string {

@@ -32,6 +32,8 @@ export const METADATA_TOPICS = "metadata_topics";
 export const PARTITION_HIGH_WATERMARK = "partition_high_watermark";
 export const CONSUMER_FETCH_OFFSET = "consumer_fetch_offset";
 export const CONSUMER_LAG = "consumer_lag";
+export const POLICY_VIOLATIONS_TOTAL = "policy_violations_total";
+export const POLICY_CLOSED_CONNECTIONS_TOTAL = "policy_closed_connections_total";
 
 // Tag names (Prometheus label names); `istio/` lists them in extraStatTags.
 export const TAG_API = "api";
