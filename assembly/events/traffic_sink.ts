@@ -36,6 +36,12 @@ export class TrafficSink extends DecodeSink {
   private highWatermark: i64 = -1;
   private nextOffset: i64 = -1;
   private lastSeries: TopicSeries | null = null;
+  // Produce records of the current request, per records field, until the request is complete.
+  private pending: TopicSeries[] = [];
+  private pendingBytes: i32[] = [];
+  private pendingRecords: i64[] = [];
+  private pendingBatches: i32[] = [];
+  private scratch: RecordsInfo = new RecordsInfo();
   private softwareName: string = "";
   private softwareVersion: string = "";
   /**
@@ -54,13 +60,26 @@ export class TrafficSink extends DecodeSink {
     this.clientLabel = clientLabel;
     this.softwareName = "";
     this.softwareVersion = "";
+    this.pending.length = 0;
+    this.pendingBytes.length = 0;
+    this.pendingRecords.length = 0;
+    this.pendingBatches.length = 0;
     this.topic = "";
     this.hasTopicId = false;
     if (apiKey == FETCH && !isResponse) this.fetchOffsets.clear();
   }
 
-  /** Called after a body decoded completely. */
-  endFrame(): void {
+  /** Called after a body decoded completely; `delivered` is false when a policy stopped it. */
+  endFrame(delivered: bool): void {
+    if (delivered) {
+      const info = this.scratch;
+      for (let i = 0; i < this.pending.length; i++) {
+        info.totalBytes = this.pendingBytes[i];
+        info.recordCount = this.pendingRecords[i];
+        info.batchCount = this.pendingBatches[i];
+        this.metrics.produced(this.pending[i], info);
+      }
+    }
     if (this.apiKey == API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
       this.metrics.clientSoftware(this.clientLabel, sanitizeLabel(this.softwareName), sanitizeLabel(this.softwareVersion));
     }
@@ -142,9 +161,13 @@ export class TrafficSink extends DecodeSink {
 
   records(info: RecordsInfo): void {
     if (this.apiKey == PRODUCE && !this.isResponse) {
-      this.metrics.produced(this.series(), info);
       const rule = this.vm.policy.checkRecords(info);
       if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
+      // Counted when the request is complete, so a request a policy stops is not counted as produced.
+      this.pending.push(this.series());
+      this.pendingBytes.push(info.totalBytes);
+      this.pendingRecords.push(info.recordCount);
+      this.pendingBatches.push(info.batchCount);
     }
     else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
       this.metrics.fetched(this.series(), info);

@@ -148,10 +148,10 @@ export class KafkaSession extends FrameListener {
 
   onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void {
     if (direction == DIRECTION_REQUEST) {
-      if (bodyDecoded && this.requestDecoding) this.requestSink.endFrame();
+      if (bodyDecoded && this.requestDecoding) this.requestSink.endFrame(!this.closeRequested);
       this.requestDecoding = false;
     } else {
-      if (bodyDecoded && this.responseDecoding) this.responseSink.endFrame();
+      if (bodyDecoded && this.responseDecoding) this.responseSink.endFrame(true);
       this.responseDecoding = false;
     }
   }

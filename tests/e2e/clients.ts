@@ -26,23 +26,41 @@ const COMMANDS: Record<string, string[]> = {
 };
 
 export function runClient(client: string, bootstrap: string, prefix: string, extra: string[] = [], timeoutMs = 240_000): Promise<{ summary: ClientSummary; stderr: string }> {
+  return runClientUntil(client, bootstrap, prefix, extra, timeoutMs).then((r) => {
+    if (r.summary === null) throw new Error(`${client} ${r.killed ? `killed after ${timeoutMs} ms` : 'exited'} without a JSON summary\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-4000)}`);
+    return { summary: r.summary, stderr: r.stderr };
+  });
+}
+
+/** Runs a client for at most `timeoutMs`; a client that is cut off (or prints no summary) gives summary null. */
+export function runClientUntil(client: string, bootstrap: string, prefix: string, extra: string[], timeoutMs: number): Promise<{ summary: ClientSummary | null; stdout: string; stderr: string; killed: boolean }> {
   const [cmd, ...args] = COMMANDS[client];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...args, '--bootstrap', bootstrap, '--scenario', 'standard', '--prefix', prefix, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...args, '--bootstrap', bootstrap, '--scenario', 'standard', '--prefix', prefix, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // the whole process group (run.sh's java, kcat children)
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', () => {
       clearTimeout(timer);
       const line = stdout.trim().split('\n').pop() ?? '';
+      let summary: ClientSummary | null = null;
       try {
-        const summary = JSON.parse(line) as ClientSummary;
-        resolve({ summary, stderr });
+        summary = JSON.parse(line) as ClientSummary;
       } catch {
-        reject(new Error(`${client} exited ${code} without a JSON summary\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-4000)}`));
+        summary = null;
       }
+      resolve({ summary, stdout, stderr, killed });
     });
   });
 }
