@@ -355,6 +355,10 @@ export function buildDashboard(): unknown {
       { expr: `sum by (direction) (rate(kafka_frames_unknown_total{${POD}}[${RI}]))`, legend: "unknown {{direction}}" },
       { expr: `sum by (direction) (rate(kafka_framing_lost_total{${POD}}[${RI}]))`, legend: "framing lost {{direction}}" },
     ], { description: "Frames the decoder could not read (forwarded unchanged), API keys/versions it does not know, and streams it stopped decoding." }),
+    timeseries("Policy violations", 12, [
+      { expr: `sum by (reason, api, client_id) (rate(kafka_policy_violations_total{${CLIENT}}[${RI}]))`, legend: "{{reason}} {{api}} {{client_id}}" },
+      { expr: `sum by (reason) (rate(kafka_policy_closed_connections_total{${POD}}[${RI}]))`, legend: "closed: {{reason}}" },
+    ], { description: "Requests breaking the plugin's policy (counted in audit and enforce mode) and client connections closed by enforced rules." }),
     timeseries("Matching anomalies", 12, [
       { expr: `sum(rate(kafka_unmatched_responses_total{${POD}}[${RI}]))`, legend: "unmatched responses" },
       { expr: `sum(rate(kafka_inflight_evicted_total{${POD}}[${RI}]))`, legend: "in-flight evicted" },
