@@ -9,7 +9,7 @@
 //        --prefix mytest [--seed 42] [--count N] [--topics N] [--partitions N] [--large-bytes N]
 //        [--compression gzip,none] [--client-id e2e-kafkajs] [--timeout-ms 120000] [--dry-run]
 import { createRequire } from "node:module";
-import { compressionFor, expected, indexOfKey, message, parseArgs, topicName } from "../lib/gen.mjs";
+import { compressionFor, expected, indexOfKey, message, parseArgs, topicName, finish } from "../lib/gen.mjs";
 
 const require = createRequire(import.meta.url);
 const { Kafka, CompressionTypes, logLevel, Partitioners } = require("kafkajs");
@@ -208,21 +208,4 @@ if (!sc.dryRun) {
     errors.push(`fatal: ${e.name ?? "Error"}: ${e.message ?? e}`);
   }
 }
-const ok = errors.length === 0;
-console.log(
-  JSON.stringify({
-    client: "kafkajs",
-    ok,
-    client_id: sc.clientId,
-    bootstrap: sc.bootstrap,
-    scenario: sc.scenario,
-    seed: sc.seed,
-    dry_run: sc.dryRun,
-    topics,
-    produce_ms: produceMs,
-    consume_ms: consumeMs,
-    elapsed_ms: Date.now() - t0,
-    errors: errors.length > 50 ? [...errors.slice(0, 50), `... ${errors.length - 50} more`] : errors,
-  }),
-);
-process.exit(ok ? 0 : 1);
+finish("kafkajs", sc, topics, errors, { produceMs, consumeMs, t0 });

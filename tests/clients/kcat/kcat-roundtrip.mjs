@@ -12,7 +12,7 @@
 // kcat cannot create topics: they are auto-created by the broker (num.partitions=3 in
 // tests/kafka), so --partitions must not exceed the broker's default partition count.
 import { spawn } from "node:child_process";
-import { compressionFor, expected, indexOfKey, message, parseArgs, topicName } from "../lib/gen.mjs";
+import { compressionFor, expected, indexOfKey, message, parseArgs, topicName, finish } from "../lib/gen.mjs";
 
 const KCAT = process.env.KCAT ?? "kcat";
 const t0 = Date.now();
@@ -202,21 +202,4 @@ if (!sc.dryRun) {
     errors.push(`fatal: ${e.message ?? e}`);
   }
 }
-const ok = errors.length === 0;
-console.log(
-  JSON.stringify({
-    client: "kcat",
-    ok,
-    client_id: sc.clientId,
-    bootstrap: sc.bootstrap,
-    scenario: sc.scenario,
-    seed: sc.seed,
-    dry_run: sc.dryRun,
-    topics,
-    produce_ms: produceMs,
-    consume_ms: consumeMs,
-    elapsed_ms: Date.now() - t0,
-    errors: errors.length > 50 ? [...errors.slice(0, 50), `... ${errors.length - 50} more`] : errors,
-  }),
-);
-process.exit(ok ? 0 : 1);
+finish("kcat", sc, topics, errors, { produceMs, consumeMs, t0 });

@@ -162,3 +162,25 @@ export function parseArgs(argv, defaults) {
 export function compressionFor(sc, t) {
   return sc.compression[t % sc.compression.length];
 }
+
+/** Prints the one-line JSON summary every client ends with, and exits 0 only when all verified. */
+export function finish(client, sc, topics, errors, timings) {
+  const ok = errors.length === 0;
+  console.log(
+    JSON.stringify({
+      client,
+      ok,
+      client_id: sc.clientId,
+      bootstrap: sc.bootstrap,
+      scenario: sc.scenario,
+      seed: sc.seed,
+      dry_run: sc.dryRun,
+      topics,
+      produce_ms: timings.produceMs,
+      consume_ms: timings.consumeMs,
+      elapsed_ms: Date.now() - timings.t0,
+      errors: errors.length > 50 ? [...errors.slice(0, 50), `... ${errors.length - 50} more`] : errors,
+    }),
+  );
+  process.exit(ok ? 0 : 1);
+}
