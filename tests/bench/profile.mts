@@ -1,18 +1,53 @@
-// Per-direction timing of 2000 Produce v9 (1 KiB) request/response pairs, for CPU profiles:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx tests/bench/profile.mts build/kafka-filter.debug.wasm ['{plugin config}']
-// (the debug build keeps function names; see docs/benchmarks.md "Problems found").
-import { Conn, loadVm, nowNs } from './harness.ts';
+// CPU profile driver for the fixed per-frame cost (see docs/benchmarks.md "Where the time goes").
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx tests/bench/profile.mts [wasm] ['{plugin config}']
+//   node --import tsx tests/bench/profile_summary.mts /tmp/prof/*.cpuprofile
+// Default wasm: build/kafka-filter.debug.wasm (keeps function names). Env:
+//   PROFILE_MODE=chunked (default): the 1 KiB row of `make bench` section 1, Produce v9 requests in
+//     64 KiB chunks (~57 frames per callback) and their responses after each chunk;
+//   PROFILE_MODE=frame: one frame per callback (request, then its response), which adds the cost
+//     of two host callbacks to each frame;
+//   PROFILE_SECONDS (default 6): how long to loop (after the module is loaded).
+import { Conn, chunks, loadVm, nowNs } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
+
+const wasm = process.argv[2] ?? 'build/kafka-filter.debug.wasm';
+const mode = process.env.PROFILE_MODE ?? 'chunked';
+const seconds = Number(process.env.PROFILE_SECONDS ?? 6);
+const FRAMES = 2000;
+
 (async () => {
-  const vm = await loadVm(process.argv[2], process.argv[3] ?? '{}');
+  const vm = await loadVm(wasm, process.argv[3] ?? '{}');
   const { batch } = recordBatch(1024);
-  const reqs = Array.from({ length: 2000 }, (_, i) => produceRequest(i + 1, batch));
-  const resps = Array.from({ length: 2000 }, (_, i) => produceResponse(i + 1, 0n));
-  for (let r = 0; r < 5; r++) {
-    const c = new Conn(vm); c.down(apiVersionsRequest(0));
-    let td = 0, tu = 0;
-    for (let i = 0; i < 2000; i++) { let t = nowNs(); c.down(reqs[i]); td += nowNs() - t; t = nowNs(); c.up(resps[i]); tu += nowNs() - t; }
-    c.close();
-    console.log(`req ${(td / 2000).toFixed(0)} ns/frame, resp ${(tu / 2000).toFixed(0)} ns/frame`);
+  const reqs = Array.from({ length: FRAMES }, (_, i) => produceRequest(i + 1, batch));
+  const resps = Array.from({ length: FRAMES }, (_, i) => produceResponse(i + 1, 0n));
+  // chunked: 64 KiB request chunks, then the responses of the requests completed so far
+  const ops: Array<{ up: boolean; data: Buffer }> = [];
+  if (mode === 'chunked') {
+    const ends: number[] = [];
+    let off = 0;
+    for (const r of reqs) ends.push((off += r.length));
+    let pos = 0, answered = 0;
+    for (const c of chunks(Buffer.concat(reqs), 64 * 1024)) {
+      ops.push({ up: false, data: c });
+      pos += c.length;
+      let done = answered;
+      while (done < FRAMES && ends[done] <= pos) done++;
+      if (done > answered) ops.push({ up: true, data: Buffer.concat(resps.slice(answered, done)) });
+      answered = done;
+    }
+  } else {
+    for (let i = 0; i < FRAMES; i++) ops.push({ up: false, data: reqs[i] }, { up: true, data: resps[i] });
   }
+  const until = nowNs() + seconds * 1e9;
+  let runs = 0, busy = 0;
+  while (nowNs() < until) {
+    const c = new Conn(vm);
+    c.down(apiVersionsRequest(0));
+    const t = nowNs();
+    for (const op of ops) (op.up ? c.up(op.data) : c.down(op.data));
+    busy += nowNs() - t;
+    c.close();
+    runs++;
+  }
+  console.log(`${mode}: ${runs} runs of ${FRAMES} Produce v9 1 KiB request/response pairs, ${(busy / runs / FRAMES).toFixed(0)} ns per pair (${wasm})`);
 })();
