@@ -77,6 +77,9 @@ export class BodyDecoder {
   private vv: u32 = 0;
   private hdr: i32 = 0;
   private val: i64 = 0;
+  // last captured strings: frames repeat them (topic names, group ids), so equal bytes reuse them
+  private lastTopic: string = "";
+  private lastText: string = "";
   // error
   private errField: string = "";
   private errReason: string = "";
@@ -280,9 +283,16 @@ export class BodyDecoder {
         if (avail < h + keep) { unchecked(this.fPc[t] = pc); return this.need(h + keep); }
         const cut = validUtf8Prefix(p + <usize>h, keep, n > keep);
         if (cut < 0) { unchecked(this.fPc[t] = pc); return this.fail("invalid UTF-8"); }
-        const s = String.UTF8.decodeUnsafe(p + <usize>h, <usize>cut, false);
-        if (role == R_TOPIC_NAME) this.sink.topicName(s);
-        else this.sink.text(role, s);
+        const sp = p + <usize>h;
+        if (role == R_TOPIC_NAME) {
+          let s = this.lastTopic;
+          if (!sameAscii(sp, cut, s)) { s = String.UTF8.decodeUnsafe(sp, <usize>cut, false); this.lastTopic = s; }
+          this.sink.topicName(s);
+        } else {
+          let s = this.lastText;
+          if (!sameAscii(sp, cut, s)) { s = String.UTF8.decodeUnsafe(sp, <usize>cut, false); this.lastText = s; }
+          this.sink.text(role, s);
+        }
         this.skipRem = n - keep;
         return h + keep;
       }
@@ -472,4 +482,15 @@ export class BodyDecoder {
 }
 
 function nameOf(i: i32): string { return fieldName(i); }
+
+/** [p, p+n) is ASCII and spells `s` (so decoding it would give a string equal to `s`). */
+function sameAscii(p: usize, n: i32, s: string): bool {
+  if (s.length != n) return false;
+  const chars = changetype<usize>(s);
+  for (let i = 0; i < n; i++) {
+    const b = <u32>load<u8>(p + <usize>i);
+    if (b >= 0x80 || b != <u32>load<u16>(chars + (<usize>i << 1))) return false;
+  }
+  return true;
+}
 function join(a: string, b: string): string { return a.length == 0 ? b : a + "." + b; }

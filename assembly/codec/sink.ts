@@ -2,8 +2,11 @@
 //
 // Contract (the filter subclasses DecodeSink and overrides what it needs; every method is a no-op here):
 //  * Events arrive in wire order, synchronously from BodyDecoder.step(); the sink must not call back
-//    into the decoder. Strings passed to the sink are fresh copies (capped at STRING_CAP = 255 UTF-8
-//    bytes, cut at a character boundary, validated as UTF-8); numbers are passed by value.
+//    into the decoder. Strings passed to the sink are copies of the wire bytes (capped at STRING_CAP =
+//    255 UTF-8 bytes, cut at a character boundary, validated as UTF-8), never views of the buffer;
+//    when a topic name (or a text value) has the same ASCII bytes as the previous one the decoder
+//    passes the same string object again (strings are immutable; no allocation per frame). Numbers
+//    are passed by value.
 //  * Topic entries (array elements holding a topic name and/or topic id) are bracketed by
 //    topicBegin()/topicEnd(); partition entries (elements of an array inside a topic entry that have a
 //    partition index) by partitionBegin()/partitionEnd(). topicName/topicId/partitionIndex are reported

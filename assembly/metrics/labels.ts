@@ -11,6 +11,18 @@ export const OTHER: string = "other";
  * Envoy/Istio's tag syntax (`=.=` and `;.;`), so a value cannot inject a label.
  */
 export function sanitizeLabel(value: string): string {
+  // The same string object comes back frame after frame (the decoders reuse equal strings).
+  if (changetype<usize>(value) == changetype<usize>(lastRaw)) return lastClean;
+  const clean = sanitize(value);
+  lastRaw = value; // kept alive by this reference, so its address cannot be reused
+  lastClean = clean;
+  return clean;
+}
+
+let lastRaw: string = "";
+let lastClean: string = "none";
+
+function sanitize(value: string): string {
   if (value.length == 0) return "none";
   const n = min(value.length, MAX_LABEL_LENGTH);
   let clean = true;
@@ -36,12 +48,18 @@ function isLabelChar(c: i32): bool {
 /** Admits at most `cap` distinct values of one label; later new values become "other". */
 export class LabelLimiter {
   private seen: Set<string> = new Set<string>();
+  /** The value admitted last (same object: no hashing); only values under the cap are kept here. */
+  private lastAdmitted: string | null = null;
   overflowed: i64 = 0;
 
   constructor(public cap: i32) {}
 
   admit(sanitized: string): string {
-    if (this.seen.has(sanitized)) return sanitized;
+    if (changetype<usize>(sanitized) == changetype<usize>(this.lastAdmitted)) return sanitized;
+    if (this.seen.has(sanitized)) {
+      this.lastAdmitted = sanitized;
+      return sanitized;
+    }
     if (this.seen.size >= this.cap) {
       this.overflowed++;
       return OTHER;

@@ -72,3 +72,17 @@ export function isValidUtf8(ptr: usize, length: i32): bool {
   }
   return true;
 }
+
+/**
+ * True when [ptr, ptr+length) is ASCII and spells `s` (what String.UTF8.decode would return):
+ * lets a decoder hand out a string it already has instead of allocating an equal one.
+ */
+export function sameAscii(ptr: usize, length: i32, s: string): bool {
+  if (s.length != length) return false;
+  const chars = changetype<usize>(s);
+  for (let i = 0; i < length; i++) {
+    const b = <u32>load<u8>(ptr + <usize>i);
+    if (b >= 0x80 || b != <u32>load<u16>(chars + (<usize>i << 1))) return false;
+  }
+  return true;
+}

@@ -2,7 +2,7 @@
 // nullable int16-length string, then (v2, flexible APIs) tagged fields. ControlledShutdown v0
 // is the one request that still uses header v0.
 import { Stepper } from "../framer/stepper";
-import { readI16, readI32, isValidUtf8 } from "./primitives";
+import { readI16, readI32, isValidUtf8, sameAscii } from "./primitives";
 import { isFlexible } from "./api_table";
 import { TaggedFieldSkipper, stepTaggedFields } from "./tagged_fields";
 
@@ -27,6 +27,8 @@ export class RequestHeader extends Stepper {
   private state: i32 = S_FIXED;
   private clientIdLength: i32 = 0;
   private tags: TaggedFieldSkipper = new TaggedFieldSkipper();
+  /** The last client id decoded: a connection sends the same one in every request. */
+  private lastClientId: string = "";
 
   reset(frameLength: i32): void {
     this.resetState(frameLength);
@@ -81,8 +83,15 @@ export class RequestHeader extends Stepper {
           this.need(keep, "RequestHeader.ClientId");
           break;
         }
-        this.clientIdInvalidUtf8 = keep == this.clientIdLength && !isValidUtf8(p, keep);
-        this.clientId = String.UTF8.decodeUnsafe(p, <usize>keep);
+        if (sameAscii(p, keep, this.lastClientId)) {
+          this.clientIdInvalidUtf8 = false; // ASCII is valid UTF-8
+          this.clientId = this.lastClientId; // no new string per request
+        } else {
+          this.clientIdInvalidUtf8 = keep == this.clientIdLength && !isValidUtf8(p, keep);
+          const id = String.UTF8.decodeUnsafe(p, <usize>keep);
+          this.clientId = id;
+          this.lastClientId = id;
+        }
         at += keep;
         this.position += keep;
         const rest = this.clientIdLength - keep;
