@@ -42,6 +42,17 @@ const NO_ERR: i32 = -1;
 const R_NEED: i32 = -1;
 const R_FAIL: i32 = -2;
 const BATCH_HEADER: i32 = 61;
+// frame stack slots
+const F_KIND: i32 = 0;
+const F_PC: i32 = 1;
+const F_LIMIT: i32 = 2;
+const F_NAME: i32 = 3;
+const F_INDEX: i32 = 4;
+const F_COUNT: i32 = 5;
+const F_BLOCK: i32 = 6;
+const F_ENTRY: i32 = 7;
+const F_ERR: i32 = 8;
+const NF: i32 = 9;
 
 @inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
 @inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
@@ -54,15 +65,9 @@ export class BodyDecoder {
   private pos: i32 = 0;
   private bodyLen: i32 = 0;
   private depth: i32 = 0;
-  private fKind: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fPc: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fLimit: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fName: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fIndex: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fCount: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fBlock: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fEntry: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
-  private fErr: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES);
+  // The frame stack: NF slots per frame (F_KIND ... F_ERR) in one array, so a decoder is a handful
+  // of objects for the garbage collector to trace, not one per slot kind.
+  private fr: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES * NF);
   private skipRem: i32 = 0;
   private skipN: i32 = 0;
   private needN: i32 = 0;
@@ -142,9 +147,9 @@ export class BodyDecoder {
   private push(kind: i32, pc: i32, limit: i32, name: i32): bool {
     const d = this.depth;
     if (d >= MAX_FRAMES) { this.fail("nesting too deep"); return false; }
-    unchecked(this.fKind[d] = kind); unchecked(this.fPc[d] = pc); unchecked(this.fLimit[d] = limit);
-    unchecked(this.fName[d] = name); unchecked(this.fIndex[d] = 0); unchecked(this.fCount[d] = 0);
-    unchecked(this.fBlock[d] = 0); unchecked(this.fEntry[d] = E_NONE); unchecked(this.fErr[d] = NO_ERR);
+    unchecked(this.fr[d * NF + F_KIND] = kind); unchecked(this.fr[d * NF + F_PC] = pc); unchecked(this.fr[d * NF + F_LIMIT] = limit);
+    unchecked(this.fr[d * NF + F_NAME] = name); unchecked(this.fr[d * NF + F_INDEX] = 0); unchecked(this.fr[d * NF + F_COUNT] = 0);
+    unchecked(this.fr[d * NF + F_BLOCK] = 0); unchecked(this.fr[d * NF + F_ENTRY] = E_NONE); unchecked(this.fr[d * NF + F_ERR] = NO_ERR);
     this.depth = d + 1;
     return true;
   }
@@ -154,10 +159,10 @@ export class BodyDecoder {
   private fail(reason: string): i32 {
     let path = "";
     for (let i = 0; i < this.depth; i++) {
-      const k = unchecked(this.fKind[i]);
-      const nm = unchecked(this.fName[i]);
+      const k = unchecked(this.fr[i * NF + F_KIND]);
+      const nm = unchecked(this.fr[i * NF + F_NAME]);
       if (k == K_ARRAY) {
-        path = join(path, nameOf(nm) + "[" + unchecked(this.fIndex[i]).toString() + "]");
+        path = join(path, nameOf(nm) + "[" + unchecked(this.fr[i * NF + F_INDEX]).toString() + "]");
       } else if (k == K_BLOCK && nm >= 0 && nm != NO_NAME) {
         path = join(path, nameOf(nm));
       } else if (k == K_TAGS && i == this.depth - 1) {
@@ -178,8 +183,8 @@ export class BodyDecoder {
 
   private scope(): i32 {
     for (let i = this.depth - 1; i >= 0; i--) {
-      if (unchecked(this.fKind[i]) == K_ELEM) {
-        const e = unchecked(this.fEntry[i]);
+      if (unchecked(this.fr[i * NF + F_KIND]) == K_ELEM) {
+        const e = unchecked(this.fr[i * NF + F_ENTRY]);
         if (e == E_TOPIC) return SCOPE_TOPIC;
         if (e == E_PARTITION) return SCOPE_PARTITION;
         if (e == E_GROUP) return SCOPE_GROUP;
@@ -191,9 +196,9 @@ export class BodyDecoder {
   }
 
   private flushErr(t: i32): void {
-    const e = unchecked(this.fErr[t]);
+    const e = unchecked(this.fr[t * NF + F_ERR]);
     if (e != NO_ERR) {
-      unchecked(this.fErr[t] = NO_ERR);
+      unchecked(this.fr[t * NF + F_ERR] = NO_ERR);
       this.sink.errorCode(<i16>e, this.scope());
     }
   }
@@ -201,13 +206,13 @@ export class BodyDecoder {
   // ---- one atomic step: returns bytes consumed, R_NEED or R_FAIL ----
   private micro(p: usize, avail: i32): i32 {
     const t = this.depth - 1;
-    const kind = unchecked(this.fKind[t]);
+    const kind = unchecked(this.fr[t * NF + F_KIND]);
     if (kind == K_ARRAY) {
-      const i = unchecked(this.fIndex[t]);
-      if (i < unchecked(this.fCount[t])) {
-        const entry = unchecked(this.fEntry[t]);
-        if (!this.push(K_ELEM, blockPc(unchecked(this.fBlock[t])), unchecked(this.fLimit[t]), NO_NAME)) return R_FAIL;
-        unchecked(this.fEntry[t + 1] = entry);
+      const i = unchecked(this.fr[t * NF + F_INDEX]);
+      if (i < unchecked(this.fr[t * NF + F_COUNT])) {
+        const entry = unchecked(this.fr[t * NF + F_ENTRY]);
+        if (!this.push(K_ELEM, blockPc(unchecked(this.fr[t * NF + F_BLOCK])), unchecked(this.fr[t * NF + F_LIMIT]), NO_NAME)) return R_FAIL;
+        unchecked(this.fr[(t + 1) * NF + F_ENTRY] = entry);
         if (entry == E_TOPIC) this.sink.topicBegin();
         else if (entry == E_PARTITION) this.sink.partitionBegin();
       } else {
@@ -218,20 +223,20 @@ export class BodyDecoder {
     if (kind == K_TAGS) return this.tagStep(t, p, avail);
     if (this.inRec) return this.recordsStep(p, avail);
 
-    const pc = unchecked(this.fPc[t]);
+    const pc = unchecked(this.fr[t * NF + F_PC]);
     const a = PROG + <usize>pc;
     const op = <i32>load<u8>(a);
     if (op == OP_END) return this.endBlock(t);
     const role = <i32>load<u8>(a, 1);
     const name = <i32>load<u16>(a, 2);
     this.curName = name;
-    const rem = unchecked(this.fLimit[t]) - this.pos;
+    const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.pos;
 
     if (op == OP_FIX) {
       const size = <i32>load<u8>(a, 4);
       if (size > rem) return this.fail("truncated");
       if (avail < size) return this.need(size);
-      unchecked(this.fPc[t] = pc + 5);
+      unchecked(this.fr[t * NF + F_PC] = pc + 5);
       if (role != 0) this.fixRole(t, role, p, size);
       return size;
     }
@@ -241,9 +246,9 @@ export class BodyDecoder {
       if (r <= 0) return this.uvFail(r, 0, rem);
       if (<i64>this.vv > <i64>(rem - r)) return this.fail("tagged field count exceeds remaining bytes");
       const n = <i32>load<u8>(a, 4);
-      unchecked(this.fPc[t] = pc + 5 + n * 4);
-      if (!this.push(K_TAGS, pc + 4, unchecked(this.fLimit[t]), NO_NAME)) return R_FAIL;
-      unchecked(this.fCount[t + 1] = <i32>this.vv);
+      unchecked(this.fr[t * NF + F_PC] = pc + 5 + n * 4);
+      if (!this.push(K_TAGS, pc + 4, unchecked(this.fr[t * NF + F_LIMIT]), NO_NAME)) return R_FAIL;
+      unchecked(this.fr[(t + 1) * NF + F_COUNT] = <i32>this.vv);
       return r;
     }
     const flags = <i32>load<u8>(a, 4);
@@ -256,10 +261,10 @@ export class BodyDecoder {
         if (rem < 1) return this.fail("truncated");
         if (avail < 1) return this.need(1);
         used = 1;
-        if (load<i8>(p) < 0) { unchecked(this.fPc[t] = pc + 7); return 1; }
+        if (load<i8>(p) < 0) { unchecked(this.fr[t * NF + F_PC] = pc + 7); return 1; }
       }
-      unchecked(this.fPc[t] = pc + 7);
-      if (!this.push(K_BLOCK, blockPc(<i32>load<u16>(a, 5)), unchecked(this.fLimit[t]), name)) return R_FAIL;
+      unchecked(this.fr[t * NF + F_PC] = pc + 7);
+      if (!this.push(K_BLOCK, blockPc(<i32>load<u16>(a, 5)), unchecked(this.fr[t * NF + F_LIMIT]), name)) return R_FAIL;
       return used;
     }
 
@@ -273,16 +278,16 @@ export class BodyDecoder {
       if (v != -1 || !nullable) return this.fail(compact && v == -1 ? "null not allowed" : "negative length");
     }
     if (op == OP_STR) {
-      unchecked(this.fPc[t] = pc + 5);
+      unchecked(this.fr[t * NF + F_PC] = pc + 5);
       if (v < 0) return h;
       if (v > 0x7fff) return this.fail("string longer than 32767 bytes");
       const n = <i32>v;
       if (n > left) return this.fail("string length exceeds remaining bytes");
       if (role == R_TOPIC_NAME || (role >= R_GROUP_ID && role <= R_RESOURCE_NAME)) {
         const keep = min(n, STRING_CAP);
-        if (avail < h + keep) { unchecked(this.fPc[t] = pc); return this.need(h + keep); }
+        if (avail < h + keep) { unchecked(this.fr[t * NF + F_PC] = pc); return this.need(h + keep); }
         const cut = validUtf8Prefix(p + <usize>h, keep, n > keep);
-        if (cut < 0) { unchecked(this.fPc[t] = pc); return this.fail("invalid UTF-8"); }
+        if (cut < 0) { unchecked(this.fr[t * NF + F_PC] = pc); return this.fail("invalid UTF-8"); }
         const sp = p + <usize>h;
         if (role == R_TOPIC_NAME) {
           let s = this.lastTopic;
@@ -300,14 +305,14 @@ export class BodyDecoder {
       return h;
     }
     if (op == OP_BYTES) {
-      unchecked(this.fPc[t] = pc + 5);
+      unchecked(this.fr[t * NF + F_PC] = pc + 5);
       if (v < 0) return h;
       if (v > <i64>left) return this.fail("bytes length exceeds remaining bytes");
       this.skipRem = <i32>v;
       return h;
     }
     if (op == OP_RECORDS) {
-      unchecked(this.fPc[t] = pc + 5);
+      unchecked(this.fr[t * NF + F_PC] = pc + 5);
       this.rec.reset();
       if (v < 0) {
         this.rec.flags = RECORDS_NULL;
@@ -320,7 +325,7 @@ export class BodyDecoder {
       return h;
     }
     if (op == OP_ARRAY_FIX) {
-      unchecked(this.fPc[t] = pc + 6);
+      unchecked(this.fr[t * NF + F_PC] = pc + 6);
       if (v < 0) return h;
       const bytes = v * <i64>load<u8>(a, 5);
       if (bytes > <i64>left) return this.fail("array count exceeds remaining bytes");
@@ -328,13 +333,13 @@ export class BodyDecoder {
       return h;
     }
     if (op == OP_ARRAY) {
-      unchecked(this.fPc[t] = pc + 8);
+      unchecked(this.fr[t * NF + F_PC] = pc + 8);
       if (v < 0) return h;
       if (v > <i64>left) return this.fail("array count exceeds remaining bytes");
-      if (!this.push(K_ARRAY, pc, unchecked(this.fLimit[t]), name)) return R_FAIL;
-      unchecked(this.fCount[t + 1] = <i32>v);
-      unchecked(this.fBlock[t + 1] = <i32>load<u16>(a, 6));
-      unchecked(this.fEntry[t + 1] = <i32>load<u8>(a, 5));
+      if (!this.push(K_ARRAY, pc, unchecked(this.fr[t * NF + F_LIMIT]), name)) return R_FAIL;
+      unchecked(this.fr[(t + 1) * NF + F_COUNT] = <i32>v);
+      unchecked(this.fr[(t + 1) * NF + F_BLOCK] = <i32>load<u16>(a, 6));
+      unchecked(this.fr[(t + 1) * NF + F_ENTRY] = <i32>load<u8>(a, 5));
       return h;
     }
     return this.fail("bad program");
@@ -342,16 +347,16 @@ export class BodyDecoder {
 
   private endBlock(t: i32): i32 {
     this.flushErr(t);
-    const kind = unchecked(this.fKind[t]);
-    if (kind == K_TAGGED && this.pos != unchecked(this.fLimit[t])) {
-      this.curName = <i32>load<u16>(PROG + <usize>unchecked(this.fBlock[t]), 2);
+    const kind = unchecked(this.fr[t * NF + F_KIND]);
+    if (kind == K_TAGGED && this.pos != unchecked(this.fr[t * NF + F_LIMIT])) {
+      this.curName = <i32>load<u16>(PROG + <usize>unchecked(this.fr[t * NF + F_BLOCK]), 2);
       return this.fail("tagged field size mismatch");
     }
     this.depth = t;
     if (kind == K_ELEM) {
       const p = t - 1;
-      unchecked(this.fIndex[p] = unchecked(this.fIndex[p]) + 1);
-      const e = unchecked(this.fEntry[t]);
+      unchecked(this.fr[p * NF + F_INDEX] = unchecked(this.fr[p * NF + F_INDEX]) + 1);
+      const e = unchecked(this.fr[t * NF + F_ENTRY]);
       if (e == E_TOPIC) this.sink.topicEnd();
       else if (e == E_PARTITION) this.sink.partitionEnd();
     }
@@ -363,7 +368,7 @@ export class BodyDecoder {
       const v = be16(p);
       if (role == R_ERROR_CODE) {
         this.flushErr(t);
-        unchecked(this.fErr[t] = <i32>v & 0xffff);
+        unchecked(this.fr[t * NF + F_ERR] = <i32>v & 0xffff);
       } else if (role == R_ACKS) this.sink.acks(v);
     } else if (size == 4) {
       const v = be32(p);
@@ -414,9 +419,9 @@ export class BodyDecoder {
   }
 
   private tagStep(t: i32, p: usize, avail: i32): i32 {
-    if (unchecked(this.fCount[t]) == 0) { this.depth = t; return 0; }
+    if (unchecked(this.fr[t * NF + F_COUNT]) == 0) { this.depth = t; return 0; }
     this.curName = NO_NAME;
-    const rem = unchecked(this.fLimit[t]) - this.pos;
+    const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.pos;
     const r1 = this.uv(p, 0, avail, rem);
     if (r1 <= 0) return r1 == 0 ? this.need(min(10, rem)) : this.uvFail(r1, 0, rem);
     const tag = this.vv;
@@ -425,8 +430,8 @@ export class BodyDecoder {
     const size = this.vv;
     const h = r1 + r2;
     if (<i64>size > <i64>(rem - h)) return this.fail("tagged field size exceeds remaining bytes");
-    unchecked(this.fCount[t] = unchecked(this.fCount[t]) - 1);
-    const tbl = PROG + <usize>unchecked(this.fPc[t]);
+    unchecked(this.fr[t * NF + F_COUNT] = unchecked(this.fr[t * NF + F_COUNT]) - 1);
+    const tbl = PROG + <usize>unchecked(this.fr[t * NF + F_PC]);
     const n = <i32>load<u8>(tbl);
     for (let i = 0; i < n; i++) {
       const e = tbl + 1 + <usize>(i * 4);
@@ -434,7 +439,7 @@ export class BodyDecoder {
         const b = <i32>load<u16>(e, 2);
         const bpc = blockPc(b);
         if (!this.push(K_TAGGED, bpc, this.pos + h + <i32>size, NO_NAME)) return R_FAIL;
-        unchecked(this.fBlock[t + 1] = bpc);
+        unchecked(this.fr[(t + 1) * NF + F_BLOCK] = bpc);
         return h;
       }
     }

@@ -6,7 +6,9 @@
 //     64 KiB chunks (~57 frames per callback) and their responses after each chunk;
 //   PROFILE_MODE=frame: one frame per callback (request, then its response), which adds the cost
 //     of two host callbacks to each frame;
-//   PROFILE_SECONDS (default 6): how long to loop (after the module is loaded).
+//   PROFILE_SECONDS (default 6): how long to loop (after the module is loaded);
+//   PROFILE_IDLE_CONNECTIONS (default 0): connections kept open (ApiVersions + 3 Produce + 3
+//     responses each) during the loop: a larger live heap for the garbage collector to trace.
 import { Conn, chunks, loadVm, nowNs } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
 
@@ -38,6 +40,14 @@ const FRAMES = 2000;
   } else {
     for (let i = 0; i < FRAMES; i++) ops.push({ up: false, data: reqs[i] }, { up: true, data: resps[i] });
   }
+  const idle: Conn[] = [];
+  for (let i = 0; i < Number(process.env.PROFILE_IDLE_CONNECTIONS ?? 0); i++) {
+    const c = new Conn(vm);
+    c.down(apiVersionsRequest(0));
+    for (let k = 0; k < 3; k++) c.down(reqs[k]);
+    for (let k = 0; k < 3; k++) c.up(resps[k]);
+    idle.push(c);
+  }
   const until = nowNs() + seconds * 1e9;
   let runs = 0, busy = 0;
   while (nowNs() < until) {
@@ -49,5 +59,6 @@ const FRAMES = 2000;
     c.close();
     runs++;
   }
-  console.log(`${mode}: ${runs} runs of ${FRAMES} Produce v9 1 KiB request/response pairs, ${(busy / runs / FRAMES).toFixed(0)} ns per pair (${wasm})`);
+  for (const c of idle) c.close();
+  console.log(`${mode}, ${idle.length} idle connections: ${runs} runs of ${FRAMES} Produce v9 1 KiB request/response pairs, ${(busy / runs / FRAMES).toFixed(0)} ns per pair (${wasm})`);
 })();

@@ -1,0 +1,66 @@
+// A/B comparison of filter builds on the 1 KiB row of `make bench` section 1 (Produce v9 1 KiB
+// requests in 64 KiB chunks + responses), runs interleaved so machine noise hits every build alike.
+//   node --import tsx tests/bench/ab.mts a.wasm b.wasm [...]      (env: AB_RUNS=31, AB_FRAMES=4000,
+//                                                                   AB_IDLE_CONNECTIONS=0)
+// Prints the median ns per request/response pair of each build and its ratio to the first.
+import { Conn, chunks, loadVm, median, nowNs, spreadPct, type Vm } from './harness.ts';
+import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
+
+const files = process.argv.slice(2);
+const RUNS = Number(process.env.AB_RUNS ?? 31);
+const FRAMES = Number(process.env.AB_FRAMES ?? 4000);
+const IDLE = Number(process.env.AB_IDLE_CONNECTIONS ?? 0);
+
+const { batch } = recordBatch(1024);
+const reqs = Array.from({ length: FRAMES }, (_, i) => produceRequest(i + 1, batch));
+const resps = Array.from({ length: FRAMES }, (_, i) => produceResponse(i + 1, 0n));
+const ops: Array<{ up: boolean; data: Buffer }> = [];
+{
+  const ends: number[] = [];
+  let off = 0;
+  for (const r of reqs) ends.push((off += r.length));
+  let pos = 0, answered = 0;
+  for (const c of chunks(Buffer.concat(reqs), 64 * 1024)) {
+    ops.push({ up: false, data: c });
+    pos += c.length;
+    let done = answered;
+    while (done < FRAMES && ends[done] <= pos) done++;
+    if (done > answered) ops.push({ up: true, data: Buffer.concat(resps.slice(answered, done)) });
+    answered = done;
+  }
+}
+
+function run(vm: Vm): number {
+  const c = new Conn(vm);
+  c.down(apiVersionsRequest(0));
+  const t = nowNs();
+  for (const op of ops) (op.up ? c.up(op.data) : c.down(op.data));
+  const dt = nowNs() - t;
+  c.close();
+  return dt / FRAMES;
+}
+
+(async () => {
+  const vms: Vm[] = [];
+  for (const f of files) {
+    const vm = await loadVm(f);
+    for (let i = 0; i < IDLE; i++) {
+      const c = new Conn(vm);
+      c.down(apiVersionsRequest(0));
+      for (let k = 0; k < 3; k++) c.down(reqs[k]);
+      for (let k = 0; k < 3; k++) c.up(resps[k]);
+    }
+    vms.push(vm);
+  }
+  const t: number[][] = files.map(() => []);
+  for (let r = 0; r < RUNS + 2; r++) {
+    for (let i = 0; i < vms.length; i++) {
+      const x = run(vms[(i + r) % vms.length]);
+      if (r >= 2) t[(i + r) % vms.length].push(x);
+    }
+  }
+  const base = median(t[0]);
+  console.log(`| build | ns per 1 KiB Produce pair | ratio to first |  (${RUNS} interleaved runs, ${FRAMES} pairs each, ${IDLE} idle connections)`);
+  console.log('|---|---:|---:|');
+  files.forEach((f, i) => console.log(`| ${f} | ${median(t[i]).toFixed(0)} (±${(spreadPct(t[i]) / 2).toFixed(0)}%) | ${(median(t[i]) / base).toFixed(2)} |`));
+})();
