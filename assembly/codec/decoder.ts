@@ -247,6 +247,11 @@ export class BodyDecoder {
       if (<i64>this.vv > <i64>(rem - r)) return this.fail("tagged field count exceeds remaining bytes");
       const n = <i32>load<u8>(a, 4);
       unchecked(this.fr[t * NF + F_PC] = pc + 5 + n * 4);
+      if (this.vv == 0) {
+        // No tagged fields (the usual case): nothing to iterate, no frame to push and pop.
+        if (this.depth >= MAX_FRAMES) return this.fail("nesting too deep"); // as push() would
+        return r;
+      }
       if (!this.push(K_TAGS, pc + 4, unchecked(this.fr[t * NF + F_LIMIT]), NO_NAME)) return R_FAIL;
       unchecked(this.fr[(t + 1) * NF + F_COUNT] = <i32>this.vv);
       return r;
