@@ -47,6 +47,9 @@ async function main(): Promise<void> {
     listen: BOOTSTRAP,
     upstream: `127.0.0.1:${KAFKA_PORT}`,
     admin: `127.0.0.1:${ADMIN_PORT}`,
+    // Governance in audit mode: flags, without blocking, clients that produce uncompressed or
+    // with Produce older than v9 (kafkajs speaks v7).
+    pluginConfig: JSON.stringify({ policy: { mode: 'audit', min_versions: { Produce: 9 }, produce: { allowed_compression: ['gzip', 'snappy', 'lz4', 'zstd'] } } }),
     histogramBuckets: [100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000],
     echoLogs: false,
   });
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
   table('Client software (ApiVersions v3+)', ['client_id', 'software', 'version', 'connections'], find(s, 'kafka_client_software_total').map((x) => [x.labels.client_id, x.labels.client_software_name, x.labels.client_software_version, x.value]));
   table('Protocol versions in use', ['api', 'api_version', 'client_id', 'requests'], find(s, 'kafka_requests_total').filter((x) => ['Produce', 'Fetch', 'Metadata'].includes(x.labels.api)).map((x) => [x.labels.api, x.labels.api_version, x.labels.client_id, x.value]));
   table('Error responses', ['api', 'error', 'count'], find(s, 'kafka_response_errors_total').map((x) => [x.labels.api, x.labels.error, x.value]));
+  table('Policy (audit mode: counted and logged, not blocked)', ['rule', 'api', 'client_id', 'requests'], find(s, 'kafka_policy_violations_total').map((x) => [x.labels.reason, x.labels.api, x.labels.client_id, x.value]));
   console.log(`\nTopics seen in Metadata: ${total(s, 'kafka_metadata_topics')}; connections: ${total(s, 'kafka_connections_total')} total, ${total(s, 'kafka_connections_active')} active; malformed frames: ${total(s, 'kafka_frames_malformed_total')}; unknown frames: ${total(s, 'kafka_frames_unknown_total')}`);
 
   if (process.env.DEMO_EXIT === '1') {
