@@ -144,7 +144,7 @@ export class BodyDecoder {
   }
 
   // ---- frames ----
-  private push(kind: i32, pc: i32, limit: i32, name: i32): bool {
+  @inline private push(kind: i32, pc: i32, limit: i32, name: i32): bool {
     const d = this.depth;
     if (d >= MAX_FRAMES) { this.fail("nesting too deep"); return false; }
     unchecked(this.fr[d * NF + F_KIND] = kind); unchecked(this.fr[d * NF + F_PC] = pc); unchecked(this.fr[d * NF + F_LIMIT] = limit);
@@ -154,7 +154,7 @@ export class BodyDecoder {
     return true;
   }
 
-  private need(n: i32): i32 { this.needN = n; return R_NEED; }
+  @inline private need(n: i32): i32 { this.needN = n; return R_NEED; }
 
   private fail(reason: string): i32 {
     let path = "";
@@ -387,7 +387,7 @@ export class BodyDecoder {
   }
 
   /** unsigned varint (u32, <= 5 bytes) at p+off: length, 0 = need more, -1 malformed, -2 truncated */
-  private uv(p: usize, off: i32, avail: i32, rem: i32): i32 {
+  @inline private uv(p: usize, off: i32, avail: i32, rem: i32): i32 {
     let v: u32 = 0;
     for (let i = 0; i < 5; i++) {
       const k = off + i;
