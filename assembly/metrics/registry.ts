@@ -25,7 +25,6 @@ export class MetricRegistry {
   private kinds: Map<u32, i32> = new Map<u32, i32>();
   private pendingIds: StaticArray<u32> = new StaticArray<u32>(PENDING_MAX);
   private pendingBy: StaticArray<i64> = new StaticArray<i64>(PENDING_MAX);
-  private pendingCounter: StaticArray<bool> = new StaticArray<bool>(PENDING_MAX);
   private pendingCount: i32 = 0;
   defineFailures: i32 = 0;
 
@@ -53,21 +52,23 @@ export class MetricRegistry {
       proxy_increment_metric(id, by);
       return;
     }
+    if (by < 0 && this.isCounter(id)) return; // Envoy: BadArgument, nothing recorded
     const n = this.pendingCount;
     for (let i = 0; i < n; i++) {
       if (unchecked(this.pendingIds[i]) == id) {
-        if (by > 0 || !unchecked(this.pendingCounter[i])) unchecked(this.pendingBy[i] += by);
+        unchecked(this.pendingBy[i] += by);
         return;
       }
     }
-    const counter = this.kinds.has(id) && this.kinds.get(id) == COUNTER;
-    if (counter && by < 0) return; // Envoy: BadArgument, nothing recorded
     if (n == PENDING_MAX) this.flush();
     const at = this.pendingCount;
     unchecked(this.pendingIds[at] = id);
     unchecked(this.pendingBy[at] = by);
-    unchecked(this.pendingCounter[at] = counter);
     this.pendingCount = at + 1;
+  }
+
+  private isCounter(id: u32): bool {
+    return this.kinds.has(id) && this.kinds.get(id) == COUNTER;
   }
 
   /** Sets a gauge, or records a histogram sample (proxy_record_metric does either). */

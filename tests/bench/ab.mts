@@ -1,7 +1,7 @@
-// A/B comparison of filter builds on the 1 KiB row of `make bench` section 1 (Produce v9 1 KiB
-// requests in 64 KiB chunks + responses), runs interleaved so machine noise hits every build alike.
+// A/B comparison of filter builds on a row of `make bench` section 1 (Produce v9 requests with
+// 1 KiB of records by default, in 64 KiB chunks + responses), runs interleaved so machine noise hits every build alike.
 //   node --import tsx tests/bench/ab.mts a.wasm b.wasm [...]      (env: AB_RUNS=31, AB_FRAMES=4000,
-//                                                                   AB_IDLE_CONNECTIONS=0)
+//                                                  AB_IDLE_CONNECTIONS=0, AB_PAYLOAD=1024 record bytes)
 // Prints the median ns per request/response pair of each build and its ratio to the first.
 import { Conn, chunks, loadVm, median, nowNs, spreadPct, type Vm } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
@@ -10,8 +10,9 @@ const files = process.argv.slice(2);
 const RUNS = Number(process.env.AB_RUNS ?? 31);
 const FRAMES = Number(process.env.AB_FRAMES ?? 4000);
 const IDLE = Number(process.env.AB_IDLE_CONNECTIONS ?? 0);
+const PAYLOAD = Number(process.env.AB_PAYLOAD ?? 1024);
 
-const { batch } = recordBatch(1024);
+const { batch } = recordBatch(PAYLOAD);
 const reqs = Array.from({ length: FRAMES }, (_, i) => produceRequest(i + 1, batch));
 const resps = Array.from({ length: FRAMES }, (_, i) => produceResponse(i + 1, 0n));
 const ops: Array<{ up: boolean; data: Buffer }> = [];
@@ -60,7 +61,7 @@ function run(vm: Vm): number {
     }
   }
   const base = median(t[0]);
-  console.log(`| build | ns per 1 KiB Produce pair | ratio to first |  (${RUNS} interleaved runs, ${FRAMES} pairs each, ${IDLE} idle connections)`);
+  console.log(`| build | ns per Produce pair (${PAYLOAD} B of records) | ratio to first |  (${RUNS} interleaved runs, ${FRAMES} pairs each, ${IDLE} idle connections)`);
   console.log('|---|---:|---:|');
   files.forEach((f, i) => console.log(`| ${f} | ${median(t[i]).toFixed(0)} (±${(spreadPct(t[i]) / 2).toFixed(0)}%) | ${(median(t[i]) / base).toFixed(2)} |`));
 })();

@@ -7,6 +7,7 @@
 //   PROFILE_MODE=frame: one frame per callback (request, then its response), which adds the cost
 //     of two host callbacks to each frame;
 //   PROFILE_SECONDS (default 6): how long to loop (after the module is loaded);
+//   PROFILE_PAYLOAD (default 1024): record bytes per Produce request (65536: two callbacks per frame);
 //   PROFILE_IDLE_CONNECTIONS (default 0): connections kept open (ApiVersions + 3 Produce + 3
 //     responses each) during the loop: a larger live heap for the garbage collector to trace.
 import { Conn, chunks, loadVm, nowNs } from './harness.ts';
@@ -15,11 +16,12 @@ import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from
 const wasm = process.argv[2] ?? 'build/kafka-filter.debug.wasm';
 const mode = process.env.PROFILE_MODE ?? 'chunked';
 const seconds = Number(process.env.PROFILE_SECONDS ?? 6);
-const FRAMES = 2000;
+const PAYLOAD = Number(process.env.PROFILE_PAYLOAD ?? 1024);
+const FRAMES = PAYLOAD > 4096 ? 256 : 2000;
 
 (async () => {
   const vm = await loadVm(wasm, process.argv[3] ?? '{}');
-  const { batch } = recordBatch(1024);
+  const { batch } = recordBatch(PAYLOAD);
   const reqs = Array.from({ length: FRAMES }, (_, i) => produceRequest(i + 1, batch));
   const resps = Array.from({ length: FRAMES }, (_, i) => produceResponse(i + 1, 0n));
   // chunked: 64 KiB request chunks, then the responses of the requests completed so far
@@ -60,5 +62,5 @@ const FRAMES = 2000;
     runs++;
   }
   for (const c of idle) c.close();
-  console.log(`${mode}, ${idle.length} idle connections: ${runs} runs of ${FRAMES} Produce v9 1 KiB request/response pairs, ${(busy / runs / FRAMES).toFixed(0)} ns per pair (${wasm})`);
+  console.log(`${mode}, ${idle.length} idle connections: ${runs} runs of ${FRAMES} Produce v9 request/response pairs (${PAYLOAD} B of records), ${(busy / runs / FRAMES).toFixed(0)} ns per pair (${wasm})`);
 })();
