@@ -61,7 +61,8 @@ function run(vm: Vm): number {
     }
   }
   const base = median(t[0]);
-  console.log(`| build | ns per Produce pair (${PAYLOAD} B of records) | ratio to first |  (${RUNS} interleaved runs, ${FRAMES} pairs each, ${IDLE} idle connections)`);
+  console.log(`${RUNS} interleaved runs of ${FRAMES} Produce v9 pairs (${PAYLOAD} B of records), ${IDLE} idle connections; median (spread = (max-min)/median)\n`);
+  console.log('| build | ns per request/response pair | ratio to first |');
   console.log('|---|---:|---:|');
   files.forEach((f, i) => console.log(`| ${f} | ${median(t[i]).toFixed(0)} (±${(spreadPct(t[i]) / 2).toFixed(0)}%) | ${(median(t[i]) / base).toFixed(2)} |`));
 })();
