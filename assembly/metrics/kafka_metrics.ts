@@ -2,7 +2,7 @@
 // names.ts; labels are sanitised and capped per VM (see labels.ts and vm_state.ts).
 import * as names from "./names";
 import { registry, COUNTER, GAUGE, HISTOGRAM } from "./registry";
-import { apiKeyCount, apiName } from "../protocol/api_table";
+import { apiKeyCount, apiName, isKnownApi } from "../protocol/api_table";
 import { PluginConfig } from "../config/plugin_config";
 import { RecordsInfo } from "../codec/sink";
 import { ERROR_NAMES, MAX_ERROR_CODE, UNKNOWN_SERVER_ERROR_NAME } from "../protocol/generated/error_names";
@@ -67,12 +67,15 @@ export class RequestSeries {
       this.ids.clear();
       this.client = client;
     }
-    const key = (<i32>apiKey << 16) | (<i32>apiVersion & 0xffff);
+    // Unknown keys/versions share one series (api/api_version "unknown"): a hostile client
+    // cannot mint a series, or a cache entry, per made-up version.
+    const known = isKnownApi(apiKey, apiVersion);
+    const key = known ? (<i32>apiKey << 16) | (<i32>apiVersion & 0xffff) : -1;
     if (this.ids.has(key)) return this.ids.get(key);
-    const tags: string[] = [names.TAG_API, apiLabel(apiKey)];
+    const tags: string[] = [names.TAG_API, known ? apiLabel(apiKey) : "unknown"];
     if (this.config.apiVersionLabel) {
       tags.push(names.TAG_API_VERSION);
-      tags.push(apiVersion.toString());
+      tags.push(known ? apiVersion.toString() : "unknown");
     }
     if (this.config.clientIdLabel) {
       tags.push(names.TAG_CLIENT_ID);

@@ -14,7 +14,11 @@ export function apiName(apiKey: i32): string {
   const name = generatedName(apiKey);
   return name.length > 0 ? name : "unknown";
 }
-/** True when headers of this API version carry tagged fields (request v2 / response v1). */
+/**
+ * True when headers of this API version carry tagged fields (request v2 / response v1). For a
+ * version the specs do not define this cannot be known, so only the fields every header version
+ * has are read; the frame is counted as unknown and its body skipped by its length.
+ */
 export function isFlexible(apiKey: i32, version: i32): bool {
-  return isFlexibleRequest(apiKey, version);
+  return isValidVersion(apiKey, version) && isFlexibleRequest(apiKey, version);
 }

@@ -99,3 +99,14 @@ test('topics past the cap go to other, and every label value is sanitised', asyn
     }
   }
 });
+
+test('made-up API versions do not mint series', async () => {
+  const frames: Buffer[] = [];
+  for (let v = 100; v < 1100; v++) frames.push(frame(Buffer.concat([i16(0), i16(v), i32(v), str('versions-probe')])));
+  await send(Buffer.concat(frames));
+  const series = parsePrometheus(await host.prometheus());
+  const versions = find(series, 'kafka_requests_total').filter((s) => s.labels.api === 'unknown' || s.labels.api_version === 'unknown');
+  assert.equal(versions.length, 1, JSON.stringify(versions.slice(0, 3)));
+  assert.equal(versions[0].value, 1000);
+  assert.equal(versions[0].labels.api_version, 'unknown');
+});

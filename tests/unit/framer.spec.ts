@@ -150,6 +150,18 @@ describe("framer: bad input", () => {
   });
 });
 
+describe("framer: unknown versions", () => {
+  it("reads an unknown version's header up to the client id and skips the rest", () => {
+    // Produce v200: the specs cannot say whether tagged fields follow the client id.
+    const unknown = new Bytes().i16(0).i16(200).i32(51).str("probe").zeros(7).frame();
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([unknown, requestFrame(18, 3, 52, "next", 0)]), []);
+    expect(r.malformed).toBe(0);
+    expect(r.events[0]).toBe("req 0v200 #51 probe");
+    expect(r.events[1]).toBe("req 18v3 #52 next");
+  });
+});
+
 describe("framer: responses", () => {
   it("reads correlation ids of v0 headers across splits", () => {
     const stream = concat([new Bytes().i32(21).zeros(10).frame(), new Bytes().i32(22).frame()]);
