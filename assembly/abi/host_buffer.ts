@@ -26,7 +26,7 @@ export class HostBufferSource extends ByteSource {
     const n = <i32>min(<usize>length, load<usize>(outSize));
     if (ptr == 0) return 0;
     memory.copy(dest, ptr, <usize>n);
-    __unpin(ptr); // allocated by our malloc export (pinned); let the GC reclaim it
+    heap.free(ptr); // allocated by our malloc export (raw heap)
     return n;
   }
 }

@@ -21,7 +21,7 @@ export function getSharedString(key: string): string {
   const size = load<usize>(outSize);
   if (ptr == 0) return "";
   const value = String.UTF8.decodeUnsafe(ptr, size);
-  __unpin(ptr); // allocated through our malloc export
+  heap.free(ptr); // allocated by our malloc export (raw heap)
   return value;
 }
 
