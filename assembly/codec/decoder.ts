@@ -23,7 +23,7 @@ import {
   SCOPE_PARTITION, SCOPE_RESOURCE, SCOPE_TOPIC, STRING_CAP,
 } from "./generated/roles";
 import { DecodeSink, RECORDS_LEGACY, RECORDS_NULL, RECORDS_PARTIAL, RecordsInfo } from "./sink";
-import { validUtf8Prefix } from "./utf8";
+import { validUtf8Prefix } from "../protocol/utf8";
 
 const K_BLOCK: i32 = 1;  // executing a struct block (root, struct field)
 const K_ELEM: i32 = 2;   // executing an array element's block

@@ -42,36 +42,6 @@ export function readUnsignedVarint(ptr: usize, available: i32, out: Varint): voi
   out.length = -1;
 }
 
-/** True when [ptr, ptr+length) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-export function isValidUtf8(ptr: usize, length: i32): bool {
-  let i = 0;
-  while (i < length) {
-    const b0 = <u32>load<u8>(ptr + <usize>i);
-    if (b0 < 0x80) {
-      i++;
-      continue;
-    }
-    let n = 0;
-    let min: u32 = 0;
-    let cp: u32 = 0;
-    if ((b0 & 0xe0) == 0xc0) {
-      n = 1; min = 0x80; cp = b0 & 0x1f;
-    } else if ((b0 & 0xf0) == 0xe0) {
-      n = 2; min = 0x800; cp = b0 & 0x0f;
-    } else if ((b0 & 0xf8) == 0xf0) {
-      n = 3; min = 0x10000; cp = b0 & 0x07;
-    } else return false;
-    if (i + n >= length) return false; // truncated sequence
-    for (let k = 1; k <= n; k++) {
-      const b = <u32>load<u8>(ptr + <usize>(i + k));
-      if ((b & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 /**
  * True when [ptr, ptr+length) is ASCII and spells `s` (what String.UTF8.decode would return):

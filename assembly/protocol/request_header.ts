@@ -2,7 +2,8 @@
 // nullable int16-length string, then (v2, flexible APIs) tagged fields. ControlledShutdown v0
 // is the one request that still uses header v0.
 import { Stepper } from "../framer/stepper";
-import { readI16, readI32, isValidUtf8, sameAscii } from "./primitives";
+import { readI16, readI32, sameAscii } from "./primitives";
+import { validUtf8Prefix } from "./utf8";
 import { isFlexible } from "./api_table";
 import { TaggedFieldSkipper, stepTaggedFields } from "./tagged_fields";
 
@@ -87,7 +88,7 @@ export class RequestHeader extends Stepper {
           this.clientIdInvalidUtf8 = false; // ASCII is valid UTF-8
           this.clientId = this.lastClientId; // no new string per request
         } else {
-          this.clientIdInvalidUtf8 = keep == this.clientIdLength && !isValidUtf8(p, keep);
+          this.clientIdInvalidUtf8 = validUtf8Prefix(p, keep, keep < this.clientIdLength) < 0;
           const id = String.UTF8.decodeUnsafe(p, <usize>keep);
           this.clientId = id;
           this.lastClientId = id;

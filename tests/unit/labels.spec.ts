@@ -1,7 +1,11 @@
 import { sanitizeLabel, LabelLimiter, OTHER, MAX_LABEL_LENGTH } from "../../assembly/metrics/labels";
 import { metricName } from "../../assembly/metrics/names";
 import { InFlightTable, InFlightRequest } from "../../assembly/filter/inflight";
-import { isValidUtf8 } from "../../assembly/protocol/primitives";
+import { validUtf8Prefix } from "../../assembly/protocol/utf8";
+
+function isValidUtf8(ptr: usize, length: i32): bool {
+  return validUtf8Prefix(ptr, length, false) == length;
+}
 
 describe("label values", () => {
   it("keeps safe characters and replaces the rest", () => {

@@ -1,4 +1,4 @@
-// UTF-8 validation for captured strings (no allocation).
+// UTF-8 validation of captured strings (client ids, topic names, texts), without allocating.
 
 /**
  * Validates [p, p+len) as UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
