@@ -143,17 +143,17 @@ export class FrameAssembler {
   }
 
   private afterStep(s: Stepper): void {
-      if (s.failed) {
-        this.frameFailed = true;
-        this.listener.onMalformed(this.direction, this.phase == PHASE_HEADER ? "header" : "body", s.errorField, s.errorReason, s.errorOffset);
-        this.stepper = null;
-        this.phase = PHASE_BODY;
-      } else if (s.skipPending > 0) {
-        this.skipRemaining = s.skipPending;
-      } else if (s.done) {
-        if (this.phase == PHASE_HEADER) this.headerDone();
-        else this.stepper = null; // body decoded; trailing-byte checks are the decoder's
-      }
+    if (s.failed) {
+      this.frameFailed = true;
+      this.listener.onMalformed(this.direction, this.phase == PHASE_HEADER ? "header" : "body", s.errorField, s.errorReason, s.errorOffset);
+      this.stepper = null;
+      this.phase = PHASE_BODY;
+    } else if (s.skipPending > 0) {
+      this.skipRemaining = s.skipPending;
+    } else if (s.done) {
+      if (this.phase == PHASE_HEADER) this.headerDone();
+      else this.stepper = null; // body decoded; trailing-byte checks are the decoder's
+    }
   }
 
   /** The frame's bytes are all consumed: let a body decoder that is not done yet conclude. */
