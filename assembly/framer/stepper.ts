@@ -31,8 +31,36 @@ export abstract class Stepper {
     this.limit = limit;
   }
 
-  /** Consumes whole fields from [ptr, ptr + length); returns the bytes consumed. */
-  abstract step(ptr: usize, length: i32): i32;
+  /**
+   * Consumes whole fields from [ptr, ptr + length); returns the bytes consumed. The default runs
+   * field() until the part is done or failed, or field() asks for bytes or a skip; the body
+   * decoder, which has its own interpreter loop, overrides this.
+   */
+  step(ptr: usize, length: i32): i32 {
+    this.needBytes = 0;
+    this.skipPending = 0;
+    let at = 0;
+    while (!this.done && !this.failed && this.needBytes == 0 && this.skipPending == 0) {
+      const before = this.position;
+      const consumed = this.field(ptr + <usize>at, length - at);
+      at += consumed;
+      this.position += consumed;
+      // A field that neither consumed, moved on, nor asked for anything would loop forever.
+      if (consumed == 0 && this.position == before && !this.done && !this.failed && this.needBytes == 0 && this.skipPending == 0) {
+        this.fail("parser", "no progress (internal error)");
+      }
+    }
+    return at;
+  }
+
+  /**
+   * Parses the next field from [p, p + available): returns the bytes it consumed, or asks for
+   * more with need(), skips with skip(), or stops with fail() / done.
+   */
+  protected field(p: usize, available: i32): i32 {
+    this.fail("parser", "field() not implemented");
+    return 0;
+  }
 
   /** Asks for `count` contiguous bytes; fails as truncated when the frame has fewer left. */
   need(count: i32, field: string): void {
@@ -43,9 +71,14 @@ export abstract class Stepper {
     }
   }
 
-  skip(count: i32, field: string): bool {
-    if (count > this.limit - this.position) {
-      this.fail(field, "length " + count.toString() + " runs past the end of the frame (" + (this.limit - this.position).toString() + " bytes left)");
+  /**
+   * Asks the framer to skip `count` bytes by count. `consumedFirst` is what the current field()
+   * consumed before the skipped bytes (step() adds it to `position` afterwards).
+   */
+  skip(count: i32, field: string, consumedFirst: i32 = 0): bool {
+    const left = this.limit - this.position - consumedFirst;
+    if (count > left) {
+      this.fail(field, "length " + count.toString() + " runs past the end of the frame (" + left.toString() + " bytes left)");
       return false;
     }
     this.position += count;

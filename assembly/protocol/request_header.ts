@@ -40,74 +40,63 @@ export class RequestHeader extends Stepper {
     this.tags.reset();
   }
 
-  step(ptr: usize, length: i32): i32 {
-    this.needBytes = 0;
-    this.skipPending = 0;
-    let at = 0;
-    while (!this.done && !this.failed) {
-      const available = length - at;
-      const p = ptr + <usize>at;
-      if (this.state == S_FIXED) {
-        if (available < 8) {
-          this.need(8, "RequestHeader.ApiKey/ApiVersion/CorrelationId");
-          break;
-        }
-        this.apiKey = readI16(p);
-        this.apiVersion = readI16(p + 2);
-        this.correlationId = readI32(p + 4);
-        at += 8;
-        this.position += 8;
-        if (this.apiKey == API_CONTROLLED_SHUTDOWN && this.apiVersion == 0) this.done = true;
-        else this.state = S_CLIENT_ID_LENGTH;
-      } else if (this.state == S_CLIENT_ID_LENGTH) {
-        if (available < 2) {
-          this.need(2, "RequestHeader.ClientId");
-          break;
-        }
-        const n = <i32>readI16(p);
-        if (n < -1) {
-          this.fail("RequestHeader.ClientId", "negative string length " + n.toString());
-          break;
-        }
-        at += 2;
-        this.position += 2;
-        if (n > this.limit - this.position) {
-          this.fail("RequestHeader.ClientId", "string length " + n.toString() + " runs past the end of the frame");
-          break;
-        }
-        this.clientIdLength = n;
-        if (n == -1) this.afterClientId();
-        else this.state = S_CLIENT_ID;
-      } else if (this.state == S_CLIENT_ID) {
-        const keep = min(this.clientIdLength, CLIENT_ID_KEEP);
-        if (available < keep) {
-          this.need(keep, "RequestHeader.ClientId");
-          break;
-        }
-        if (sameAscii(p, keep, this.lastClientId)) {
-          this.clientIdInvalidUtf8 = false; // ASCII is valid UTF-8
-          this.clientId = this.lastClientId; // no new string per request
-        } else {
-          this.clientIdInvalidUtf8 = validUtf8Prefix(p, keep, keep < this.clientIdLength) < 0;
-          const id = String.UTF8.decodeUnsafe(p, <usize>keep);
-          this.clientId = id;
-          this.lastClientId = id;
-        }
-        at += keep;
-        this.position += keep;
-        const rest = this.clientIdLength - keep;
-        this.afterClientId();
-        if (rest > 0) {
-          this.clientIdTruncated = true;
-          this.skip(rest, "RequestHeader.ClientId");
-          break;
-        }
-      } else {
-        at += stepTaggedFields(this, this.tags, p, available, "RequestHeader._tagged_fields");
-        if (this.needBytes > 0 || this.skipPending > 0) break;
+  protected field(p: usize, available: i32): i32 {
+    if (this.state == S_FIXED) {
+      if (available < 8) {
+        this.need(8, "RequestHeader.ApiKey/ApiVersion/CorrelationId");
+        return 0;
       }
+      this.apiKey = readI16(p);
+      this.apiVersion = readI16(p + 2);
+      this.correlationId = readI32(p + 4);
+      if (this.apiKey == API_CONTROLLED_SHUTDOWN && this.apiVersion == 0) this.done = true;
+      else this.state = S_CLIENT_ID_LENGTH;
+      return 8;
     }
-    return at;
+    if (this.state == S_CLIENT_ID_LENGTH) {
+      if (available < 2) {
+        this.need(2, "RequestHeader.ClientId");
+        return 0;
+      }
+      const n = <i32>readI16(p);
+      if (n < -1) {
+        this.fail("RequestHeader.ClientId", "negative string length " + n.toString());
+        return 0;
+      }
+      if (n > this.limit - this.position - 2) {
+        this.position += 2;
+        this.fail("RequestHeader.ClientId", "string length " + n.toString() + " runs past the end of the frame");
+        return 0;
+      }
+      this.clientIdLength = n;
+      if (n == -1) this.afterClientId();
+      else this.state = S_CLIENT_ID;
+      return 2;
+    }
+    if (this.state == S_CLIENT_ID) {
+      const keep = min(this.clientIdLength, CLIENT_ID_KEEP);
+      if (available < keep) {
+        this.need(keep, "RequestHeader.ClientId");
+        return 0;
+      }
+      if (sameAscii(p, keep, this.lastClientId)) {
+        this.clientIdInvalidUtf8 = false; // ASCII is valid UTF-8
+        this.clientId = this.lastClientId; // no new string per request
+      } else {
+        this.clientIdInvalidUtf8 = validUtf8Prefix(p, keep, keep < this.clientIdLength) < 0;
+        const id = String.UTF8.decodeUnsafe(p, <usize>keep);
+        this.clientId = id;
+        this.lastClientId = id;
+      }
+      this.afterClientId();
+      const rest = this.clientIdLength - keep;
+      if (rest > 0) {
+        this.clientIdTruncated = true;
+        this.skip(rest, "RequestHeader.ClientId", keep);
+      }
+      return keep;
+    }
+    return stepTaggedFields(this, this.tags, p, available, "RequestHeader._tagged_fields");
   }
 
   private afterClientId(): void {

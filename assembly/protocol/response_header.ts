@@ -27,29 +27,18 @@ export class ResponseHeader extends Stepper {
     this.tags.reset();
   }
 
-  step(ptr: usize, length: i32): i32 {
-    this.needBytes = 0;
-    this.skipPending = 0;
-    let at = 0;
-    while (!this.done && !this.failed) {
-      const available = length - at;
-      const p = ptr + <usize>at;
-      if (!this.readId) {
-        if (available < 4) {
-          this.need(4, "ResponseHeader.CorrelationId");
-          break;
-        }
-        this.correlationId = readI32(p);
-        at += 4;
-        this.position += 4;
-        this.readId = true;
-        this.flexible = this.resolver.resolveResponse(this.correlationId);
-        if (!this.flexible) this.done = true;
-        continue;
+  protected field(p: usize, available: i32): i32 {
+    if (!this.readId) {
+      if (available < 4) {
+        this.need(4, "ResponseHeader.CorrelationId");
+        return 0;
       }
-      at += stepTaggedFields(this, this.tags, p, available, "ResponseHeader._tagged_fields");
-      if (this.needBytes > 0 || this.skipPending > 0) break;
+      this.correlationId = readI32(p);
+      this.readId = true;
+      this.flexible = this.resolver.resolveResponse(this.correlationId);
+      if (!this.flexible) this.done = true;
+      return 4;
     }
-    return at;
+    return stepTaggedFields(this, this.tags, p, available, "ResponseHeader._tagged_fields");
   }
 }

@@ -91,7 +91,6 @@ export function stepTaggedFields(owner: Stepper, tags: TaggedFieldSkipper, ptr: 
     owner.fail(field, tags.error);
     return 0;
   }
-  owner.position += r;
-  if (tags.skipBytes > 0) owner.skip(tags.skipBytes, field);
+  if (tags.skipBytes > 0) owner.skip(tags.skipBytes, field, r);
   return r;
 }
