@@ -9,7 +9,7 @@ WASM := build/kafka-filter.wasm
 WASM_DEBUG := build/kafka-filter.debug.wasm
 ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null) asconfig.json
 
-.PHONY: build deps test test-unit test-abi clean help
+.PHONY: build deps setup test test-unit test-abi clean help
 
 # Area fragments (codec, host, kafka, istio, e2e, demo) add their suites to EXTRA_TESTS.
 EXTRA_TESTS :=
@@ -17,12 +17,18 @@ EXTRA_TESTS :=
 
 help:
 	@echo "make deps    install npm packages (and apply the SDK patch)"
+	@echo "make setup   install what the tests need (kcat, Kafka jars, docker-registry, Go modules)"
 	@echo "make build   $(WASM) (release, wasm-opt) and $(WASM_DEBUG)"
 	@echo "make test    every test suite (unit, ABI shape, codec, host, end-to-end, istio)"
 	@echo "make demo    the filter in the local host before a real Kafka broker, real clients, metrics"
 	@echo "make bench   benchmarks (ratios against a baseline measured in the same run)"
 
 deps: node_modules/.installed
+
+# Everything the tests need besides npm packages, on a fresh Debian machine (idempotent, fast
+# when already there): kcat, Java/Maven and the Kafka jars, docker-registry and the Go modules.
+setup: node_modules/.installed
+	@for script in .ci/install-*.sh; do bash "$$script" || exit 1; done
 
 node_modules/.installed: package.json package-lock.json patches/*.patch
 	npm ci --no-audit --no-fund
@@ -47,7 +53,7 @@ test-unit: node_modules/.installed
 test-abi: build
 	node --import tsx --test tests/abi/*.test.ts
 
-test: build test-unit test-abi $(EXTRA_TESTS) test-istio
+test: setup build test-unit test-abi $(EXTRA_TESTS) test-istio
 	@echo "all test suites passed"
 
 clean:
