@@ -3,7 +3,8 @@
 // bytes the host copied into the VM through proxy_get_buffer_bytes.
 
 import { CloseType } from '../host/abi.ts';
-import { type ConnectionCallbacks, PluginHost, type StreamContext } from '../host/plugin.ts';
+import { PluginHost } from '../host/plugin_host.ts';
+import type { ConnectionCallbacks, StreamContext } from '../host/stream_context.ts';
 import { StatsStore } from '../host/stats.ts';
 
 /** Bytes / calls served by proxy_get_buffer_bytes, summed over every PluginHost of the process. */
@@ -16,14 +17,14 @@ const proto = PluginHost.prototype as unknown as { hostFunctions(): HostFns; __b
 if (!proto.__benchWrapped) {
   proto.__benchWrapped = true;
   const orig = proto.hostFunctions;
-  proto.hostFunctions = function (this: { memory: WebAssembly.Memory }) {
+  proto.hostFunctions = function (this: PluginHost) {
     const fns = orig.call(this);
     const get = fns['env.proxy_get_buffer_bytes'];
     fns['env.proxy_get_buffer_bytes'] = (type: number, start: number, length: number, ptrPtr: number, sizePtr: number) => {
       const r = get(type, start, length, ptrPtr, sizePtr);
       if (r === 0) {
         served.calls++;
-        served.bytes += new DataView(this.memory.buffer).getUint32(sizePtr >>> 0, true);
+        served.bytes += this.mem.get(sizePtr, 4)!.readUInt32LE(0);
       }
       return r;
     };
@@ -49,7 +50,7 @@ export async function loadVm(wasm: string | Uint8Array, pluginConfig = '{}'): Pr
   });
   return {
     plugin, stats, logs,
-    memoryBytes: () => (plugin as unknown as { memory: WebAssembly.Memory }).memory.buffer.byteLength,
+    memoryBytes: () => plugin.mem.byteLength,
   };
 }
 

@@ -1,11 +1,11 @@
 // Programmatic API: run the host in-process (for end-to-end tests).
 
 import { LogLevel, parseLogLevel } from './abi.ts';
-import { HostStartError, PluginHost, type PluginOptions } from './plugin.ts';
+import { HostStartError, PluginHost, type PluginOptions } from './plugin_host.ts';
 import { AdminServer, TcpProxy } from './proxy.ts';
 import { StatsStore } from './stats.ts';
 
-export { HostStartError, PluginHost } from './plugin.ts';
+export { HostStartError, PluginHost } from './plugin_host.ts';
 export { StatsStore, extractTags, istioExtraStatTag, DEFAULT_STAT_TAGS, ENVOY_DEFAULT_BUCKETS } from './stats.ts';
 
 export interface HostOptions {

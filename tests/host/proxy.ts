@@ -5,7 +5,8 @@ import http from 'node:http';
 import { mkdirSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { CloseType, FilterStatus, LogLevel } from './abi.ts';
-import { type ConnectionCallbacks, type DataHolder, PluginHost, type StreamContext } from './plugin.ts';
+import type { PluginHost } from './plugin_host.ts';
+import type { ConnectionCallbacks, DataHolder, StreamContext } from './stream_context.ts';
 import type { StatsStore } from './stats.ts';
 
 export interface ProxyOptions {
