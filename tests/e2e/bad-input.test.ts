@@ -126,3 +126,19 @@ test('a bad plugin configuration is rejected at configure time, naming the field
     (e: Error) => /configur/i.test(e.message),
   );
 });
+
+test('SASL credentials never reach logs or metrics, even in malformed frames', async () => {
+  const secret = 'hunter2-s3cret';
+  const auth = Buffer.from(`\0alice\0${secret}`);
+  // SaslHandshake v1 (mechanism PLAIN), then SaslAuthenticate v2 (flexible: compact bytes)
+  const handshake = frame(Buffer.concat([header(17, 1, 61, Buffer.from('sasl-client')), Buffer.from([0, 5]), Buffer.from('PLAIN')]));
+  const authenticate = frame(Buffer.concat([header(36, 2, 62, Buffer.from('sasl-client'), true), Buffer.from([auth.length + 1]), auth, Buffer.from([0])]));
+  const truncated = frame(Buffer.concat([header(36, 2, 63, Buffer.from('sasl-client'), true), Buffer.from([auth.length + 40]), auth]));
+  const data = Buffer.concat([handshake, authenticate, truncated]);
+  const back = await roundTrip(data);
+  assert.ok(back.equals(data));
+  assert.equal(host.plugin.failed, null);
+  const text = (await host.prometheus()) + host.logs.join('\n');
+  assert.ok(!text.includes(secret) && !text.includes('alice'), 'no credential in metrics or logs');
+  assert.ok(host.logs.some((l) => l.includes('SaslAuthenticate') || l.includes('AuthBytes')), 'the malformed frame is still reported by field name');
+});
