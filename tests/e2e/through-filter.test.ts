@@ -11,6 +11,7 @@ import { startHost, type RunningHost } from '../host/index.ts';
 import { parsePrometheus, total, find, type Series } from './prom.ts';
 import { runClient, type ClientSummary } from './clients.ts';
 import { emittedByRepo } from '../dashboards/check.ts';
+import { decodeCaptures } from './captures.ts';
 
 const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
 const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
@@ -124,4 +125,15 @@ test('all clients: connections closed, nothing left in flight, traffic captured'
   for (const client of Object.keys(summaries)) {
     assert.ok(total(series, 'kafka_requests_total', { client_id: `e2e-${client}` }) > 0, `${client} traffic went through the filter`);
   }
+});
+
+test('captured frames of all three clients and the broker decode exactly with the codec, both directions', () => {
+  const r = decodeCaptures(captureDir);
+  assert.deepEqual(r.failures, [], r.failures.slice(0, 5).join('\n'));
+  assert.deepEqual(r.unknown, []);
+  assert.equal(r.decoded, r.frames);
+  for (const api of ['Produce request', 'Produce response', 'Fetch request', 'Fetch response', 'Metadata response', 'ApiVersions request', 'JoinGroup request', 'OffsetCommit request']) {
+    assert.ok((r.byApi[api] ?? 0) > 0, `${api} captured and decoded: ${JSON.stringify(r.byApi)}`);
+  }
+  console.log(`captures: ${r.decoded} of ${r.frames} frames decoded exactly; ${JSON.stringify(r.byApi)}`);
 });
