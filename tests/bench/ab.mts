@@ -3,7 +3,7 @@
 //   node --import tsx tests/bench/ab.mts a.wasm b.wasm [...]      (env: AB_RUNS=31, AB_FRAMES=4000,
 //                                                  AB_IDLE_CONNECTIONS=0, AB_PAYLOAD=1024 record bytes)
 // Prints the median ns per request/response pair of each build and its ratio to the first.
-import { Conn, chunks, loadVm, median, nowNs, spreadPct, type Vm } from './harness.ts';
+import { Conn, chunkedOps, idleConnection, loadVm, median, nowNs, spreadPct, type Vm } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
 
 const files = process.argv.slice(2);
@@ -15,21 +15,7 @@ const PAYLOAD = Number(process.env.AB_PAYLOAD ?? 1024);
 const { batch } = recordBatch(PAYLOAD);
 const reqs = Array.from({ length: FRAMES }, (_, i) => produceRequest(i + 1, batch));
 const resps = Array.from({ length: FRAMES }, (_, i) => produceResponse(i + 1, 0n));
-const ops: Array<{ up: boolean; data: Buffer }> = [];
-{
-  const ends: number[] = [];
-  let off = 0;
-  for (const r of reqs) ends.push((off += r.length));
-  let pos = 0, answered = 0;
-  for (const c of chunks(Buffer.concat(reqs), 64 * 1024)) {
-    ops.push({ up: false, data: c });
-    pos += c.length;
-    let done = answered;
-    while (done < FRAMES && ends[done] <= pos) done++;
-    if (done > answered) ops.push({ up: true, data: Buffer.concat(resps.slice(answered, done)) });
-    answered = done;
-  }
-}
+const ops = chunkedOps(reqs, resps);
 
 function run(vm: Vm): number {
   const c = new Conn(vm);
@@ -45,12 +31,7 @@ function run(vm: Vm): number {
   const vms: Vm[] = [];
   for (const f of files) {
     const vm = await loadVm(f);
-    for (let i = 0; i < IDLE; i++) {
-      const c = new Conn(vm);
-      c.down(apiVersionsRequest(0));
-      for (let k = 0; k < 3; k++) c.down(reqs[k]);
-      for (let k = 0; k < 3; k++) c.up(resps[k]);
-    }
+    for (let i = 0; i < IDLE; i++) idleConnection(vm, apiVersionsRequest(0), reqs, resps);
     vms.push(vm);
   }
   const t: number[][] = files.map(() => []);

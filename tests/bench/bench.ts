@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { Conn, chunks, loadVm, median, nowNs, served, spreadPct, type Vm } from './harness.ts';
+import { Conn, chunkedOps, loadVm, median, nowNs, served, spreadPct, type Op, type Vm } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
 import { startHost } from '../host/index.ts';
 
@@ -23,7 +23,6 @@ const CHUNK = 64 * 1024;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-type Op = { up: boolean; data: Buffer };
 interface Schedule { ops: Op[]; frames: number; requestBytes: number; responseBytes: number; records: number; frameBytes: number }
 
 /**
@@ -34,32 +33,13 @@ function produceSchedule(payload: number, frames: number, chunkSize = CHUNK): Sc
   const { batch, records } = recordBatch(payload);
   const reqs: Buffer[] = [];
   const resps: Buffer[] = [];
-  const ends: number[] = [];
-  let off = 0;
   for (let i = 0; i < frames; i++) {
-    const r = produceRequest(i + 1, batch);
-    reqs.push(r);
+    reqs.push(produceRequest(i + 1, batch));
     resps.push(produceResponse(i + 1, BigInt(i * records)));
-    off += r.length;
-    ends.push(off);
-  }
-  const stream = Buffer.concat(reqs);
-  const ops: Op[] = [];
-  let pos = 0;
-  let answered = 0;
-  for (const c of chunks(stream, chunkSize)) {
-    ops.push({ up: false, data: c });
-    pos += c.length;
-    let done = answered;
-    while (done < frames && ends[done] <= pos) done++;
-    if (done > answered) {
-      ops.push({ up: true, data: Buffer.concat(resps.slice(answered, done)) });
-      answered = done;
-    }
   }
   return {
-    ops, frames, records: records * frames, frameBytes: reqs[0].length,
-    requestBytes: stream.length, responseBytes: resps.reduce((s, r) => s + r.length, 0),
+    ops: chunkedOps(reqs, resps, chunkSize), frames, records: records * frames, frameBytes: reqs[0].length,
+    requestBytes: reqs.reduce((s, r) => s + r.length, 0), responseBytes: resps.reduce((s, r) => s + r.length, 0),
   };
 }
 

@@ -88,6 +88,42 @@ export class Conn implements ConnectionCallbacks {
   }
 }
 
+/** One data callback of a benchmark loop: client -> broker (`up: false`) or broker -> client. */
+export interface Op {
+  up: boolean;
+  data: Buffer;
+}
+
+/**
+ * The requests as one stream cut into `chunkSize` callbacks, each followed by the responses of
+ * the requests it completed (what a client pipelining requests would see).
+ */
+export function chunkedOps(reqs: Buffer[], resps: Buffer[], chunkSize = 64 * 1024): Op[] {
+  const ops: Op[] = [];
+  const ends: number[] = [];
+  let off = 0;
+  for (const r of reqs) ends.push((off += r.length));
+  let pos = 0, answered = 0;
+  for (const c of chunks(Buffer.concat(reqs), chunkSize)) {
+    ops.push({ up: false, data: c });
+    pos += c.length;
+    let done = answered;
+    while (done < reqs.length && ends[done] <= pos) done++;
+    if (done > answered) ops.push({ up: true, data: Buffer.concat(resps.slice(answered, done)) });
+    answered = done;
+  }
+  return ops;
+}
+
+/** A connection left open with some state in the filter: ApiVersions, 3 requests, their 3 responses. */
+export function idleConnection(vm: Vm, apiVersions: Buffer, reqs: Buffer[], resps: Buffer[]): Conn {
+  const c = new Conn(vm);
+  c.down(apiVersions);
+  for (let k = 0; k < 3; k++) c.down(reqs[k]);
+  for (let k = 0; k < 3; k++) c.up(resps[k]);
+  return c;
+}
+
 /** Slices a stream into chunks of `size` bytes (what a socket read would hand over). */
 export function chunks(stream: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];

@@ -3,6 +3,11 @@
 // (response header v1). Field layout from Kafka 4.1.1 ProduceRequest.json / ProduceResponse.json
 // and the record batch v2 format (DefaultRecordBatch: 61-byte header).
 
+// Kafka's unsigned varint is the protobuf base-128 varint.
+import { varint as uvarint } from '../host/properties.ts';
+
+export { uvarint };
+
 class W {
   parts: Buffer[] = [];
   i8(v: number) { const b = Buffer.alloc(1); b.writeInt8(v); this.parts.push(b); return this; }
@@ -27,15 +32,6 @@ class W {
   build() { return Buffer.concat(this.parts); }
 }
 
-export function uvarint(v: number): Buffer {
-  const out: number[] = [];
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
 
 // CRC-32C (Castagnoli), as the batch's crc field; the filter does not check it, brokers do.
 const CRC_TABLE = (() => {

@@ -10,7 +10,7 @@
 //   PROFILE_PAYLOAD (default 1024): record bytes per Produce request (65536: two callbacks per frame);
 //   PROFILE_IDLE_CONNECTIONS (default 0): connections kept open (ApiVersions + 3 Produce + 3
 //     responses each) during the loop: a larger live heap for the garbage collector to trace.
-import { Conn, chunks, loadVm, nowNs } from './harness.ts';
+import { Conn, chunkedOps, idleConnection, loadVm, nowNs, type Op } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
 
 const wasm = process.argv[2] ?? 'build/kafka-filter.debug.wasm';
@@ -25,30 +25,14 @@ const FRAMES = PAYLOAD > 4096 ? 256 : 2000;
   const reqs = Array.from({ length: FRAMES }, (_, i) => produceRequest(i + 1, batch));
   const resps = Array.from({ length: FRAMES }, (_, i) => produceResponse(i + 1, 0n));
   // chunked: 64 KiB request chunks, then the responses of the requests completed so far
-  const ops: Array<{ up: boolean; data: Buffer }> = [];
-  if (mode === 'chunked') {
-    const ends: number[] = [];
-    let off = 0;
-    for (const r of reqs) ends.push((off += r.length));
-    let pos = 0, answered = 0;
-    for (const c of chunks(Buffer.concat(reqs), 64 * 1024)) {
-      ops.push({ up: false, data: c });
-      pos += c.length;
-      let done = answered;
-      while (done < FRAMES && ends[done] <= pos) done++;
-      if (done > answered) ops.push({ up: true, data: Buffer.concat(resps.slice(answered, done)) });
-      answered = done;
-    }
-  } else {
+  const ops: Op[] = [];
+  if (mode === 'chunked') ops.push(...chunkedOps(reqs, resps));
+  else {
     for (let i = 0; i < FRAMES; i++) ops.push({ up: false, data: reqs[i] }, { up: true, data: resps[i] });
   }
   const idle: Conn[] = [];
   for (let i = 0; i < Number(process.env.PROFILE_IDLE_CONNECTIONS ?? 0); i++) {
-    const c = new Conn(vm);
-    c.down(apiVersionsRequest(0));
-    for (let k = 0; k < 3; k++) c.down(reqs[k]);
-    for (let k = 0; k < 3; k++) c.up(resps[k]);
-    idle.push(c);
+    idle.push(idleConnection(vm, apiVersionsRequest(0), reqs, resps));
   }
   const until = nowNs() + seconds * 1e9;
   let runs = 0, busy = 0;

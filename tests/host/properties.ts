@@ -34,18 +34,16 @@ export function getProperty(plugin: PropertySource, ctx: StreamContext, path: Bu
   const info = ctx.conn?.info();
   const joined = parts.join('.');
   const str = (s: string | undefined) => (s === undefined ? WasmResult.NotFound : Buffer.from(s, 'utf8'));
-  const i64 = (v: number | undefined) => {
+  // 8-byte little-endian integers: ports are int64, connection ids uint64 (CEL int / uint)
+  const int64 = (v: number | undefined, signed: boolean) => {
     if (v === undefined) return WasmResult.NotFound;
     const b = Buffer.alloc(8);
-    b.writeBigInt64LE(BigInt(v));
+    if (signed) b.writeBigInt64LE(BigInt(v));
+    else b.writeBigUInt64LE(BigInt(v));
     return b;
   };
-  const u64 = (v: number | undefined) => {
-    if (v === undefined) return WasmResult.NotFound;
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    return b;
-  };
+  const i64 = (v: number | undefined) => int64(v, true);
+  const u64 = (v: number | undefined) => int64(v, false);
   switch (parts[0]) {
     case 'plugin_name':
       return parts.length === 1 ? str(plugin.pluginName) : WasmResult.NotFound;
@@ -145,7 +143,8 @@ function serializeJsonValue(v: unknown): Buffer | number {
 }
 
 // --- minimal protobuf encoding of envoy.config.core.v3.Node {id=1, cluster=2, metadata=3}
-function varint(n: number): Buffer {
+/** Unsigned base-128 varint (protobuf; also Kafka's unsigned varint, tests/bench/kafka_frames.ts). */
+export function varint(n: number): Buffer {
   const out: number[] = [];
   while (n > 0x7f) {
     out.push((n & 0x7f) | 0x80);

@@ -125,14 +125,23 @@ class Connection implements ConnectionCallbacks {
     setTimeout(() => this.downstream.destroy(), 1000).unref();
   }
 
+  /** tcp_proxy byte counters (tcp.<stat_prefix>.<name>). */
+  private countBytes(name: string, n: number) {
+    this.proxy.stats.counter(`tcp.${this.proxy.statPrefix}.${name}`).add(BigInt(n));
+  }
+
+  /** A socket read: counted and captured as received (before the filter), then appended to the filter's buffer. */
+  private bufferRead(holder: DataHolder, chunk: Buffer, rxStat: string, capture: FrameCapture | undefined) {
+    if (!chunk.length) return;
+    this.countBytes(rxStat, chunk.length);
+    capture?.push(chunk);
+    holder.data = Buffer.concat([holder.data, chunk]);
+  }
+
   private onDownstreamRead(chunk: Buffer, eos: boolean) {
     if (this.closed) return;
-    if (chunk.length) {
-      this.proxy.stats.counter(`tcp.${this.proxy.statPrefix}.downstream_cx_rx_bytes_total`).add(BigInt(chunk.length));
-      this.capReq?.push(chunk);
-    }
+    this.bufferRead(this.down, chunk, 'downstream_cx_rx_bytes_total', this.capReq);
     if (eos) this.downEos = true;
-    this.down.data = chunk.length ? Buffer.concat([this.down.data, chunk]) : this.down.data;
     const st = this.ctx ? this.ctx.onDownstreamData(this.down, this.downEos) : FilterStatus.Continue;
     if (st === FilterStatus.Continue) this.continueChain();
   }
@@ -146,7 +155,7 @@ class Connection implements ConnectionCallbacks {
       return;
     }
     if (data.length) {
-      this.proxy.stats.counter(`tcp.${this.proxy.statPrefix}.upstream_cx_tx_bytes_total`).add(BigInt(data.length));
+      this.countBytes('upstream_cx_tx_bytes_total', data.length);
       if (!this.upstream!.write(data)) this.downstream.pause();
     }
     if (eos && !this.upstreamEndSent) {
@@ -170,7 +179,7 @@ class Connection implements ConnectionCallbacks {
             u.end();
           }
         } else {
-          this.proxy.stats.counter(`tcp.${this.proxy.statPrefix}.upstream_cx_tx_bytes_total`).add(BigInt(d.length));
+          this.countBytes('upstream_cx_tx_bytes_total', d.length);
           u.write(d);
         }
       }
@@ -194,18 +203,14 @@ class Connection implements ConnectionCallbacks {
 
   private onUpstreamRead(chunk: Buffer, eos: boolean) {
     if (this.closed) return;
-    if (chunk.length) {
-      this.proxy.stats.counter(`tcp.${this.proxy.statPrefix}.upstream_cx_rx_bytes_total`).add(BigInt(chunk.length));
-      this.capResp?.push(chunk);
-    }
+    this.bufferRead(this.up, chunk, 'upstream_cx_rx_bytes_total', this.capResp);
     if (eos) this.upEos = true;
-    this.up.data = chunk.length ? Buffer.concat([this.up.data, chunk]) : this.up.data;
     const st = this.ctx ? this.ctx.onUpstreamData(this.up, this.upEos) : FilterStatus.Continue;
     if (st !== FilterStatus.Continue || this.closed) return;
     const data = this.up.data;
     this.up.data = Buffer.alloc(0);
     if (data.length) {
-      this.proxy.stats.counter(`tcp.${this.proxy.statPrefix}.downstream_cx_tx_bytes_total`).add(BigInt(data.length));
+      this.countBytes('downstream_cx_tx_bytes_total', data.length);
       if (!this.downstream.write(data)) this.upstream?.pause();
     }
     if (this.upEos && !this.downstreamEndSent) {

@@ -103,8 +103,8 @@ export function prometheusMetricName(extracted: string, customNamespaces: string
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
-export class Counter {
-  readonly kind = 'counter' as const;
+/** A uint64 stat; `used` is what ?usedonly filters on. */
+abstract class IntegerStat {
   value = 0n;
   used = false;
   constructor(readonly name: string) {}
@@ -112,20 +112,17 @@ export class Counter {
     this.value += n;
     this.used = true;
   }
+}
+
+export class Counter extends IntegerStat {
+  readonly kind = 'counter' as const;
   inc() {
     this.add(1n);
   }
 }
 
-export class Gauge {
+export class Gauge extends IntegerStat {
   readonly kind = 'gauge' as const;
-  value = 0n;
-  used = false;
-  constructor(readonly name: string) {}
-  add(n: bigint) {
-    this.value += n;
-    this.used = true;
-  }
   sub(n: bigint) {
     this.value -= n;
     if (this.value < 0n) this.value = 0n; // Envoy gauges are uint64; underflow is a bug there.

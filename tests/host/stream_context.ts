@@ -105,24 +105,14 @@ export class StreamContext {
     const f = this.checkFailNet();
     if (f !== null) return f;
     const r = this.host.callNum(this, 'proxy_on_new_connection', this.id);
-    const f2 = this.checkFailNet();
-    if (f2 !== null) return f2;
-    return r === undefined || r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
+    return this.checkFailNet() ?? toFilterStatus(r);
   }
 
   /** Envoy Context::onData (read filter) */
   onDownstreamData(h: DataHolder, endStream: boolean): number {
     if (!this.inVmContextCreated) return FilterStatus.Continue;
     this.downstreamData = h;
-    this.endOfStream = endStream;
-    let result: number;
-    const f = this.checkFailNet();
-    if (f !== null) result = f;
-    else {
-      const r = this.host.callNum(this, 'proxy_on_downstream_data', this.id, h.data.length, endStream ? 1 : 0);
-      const f2 = this.checkFailNet();
-      result = f2 !== null ? f2 : r === undefined || r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
-    }
+    const result = this.callOnData('proxy_on_downstream_data', h, endStream);
     if (result === FilterStatus.Continue) this.downstreamData = null;
     return result;
   }
@@ -131,18 +121,19 @@ export class StreamContext {
   onUpstreamData(h: DataHolder, endStream: boolean): number {
     if (!this.inVmContextCreated) return FilterStatus.Continue;
     this.upstreamData = h;
-    this.endOfStream = endStream;
-    let result: number;
-    const f = this.checkFailNet();
-    if (f !== null) result = f;
-    else {
-      const r = this.host.callNum(this, 'proxy_on_upstream_data', this.id, h.data.length, endStream ? 1 : 0);
-      const f2 = this.checkFailNet();
-      result = f2 !== null ? f2 : r === undefined || r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
-    }
+    const result = this.callOnData('proxy_on_upstream_data', h, endStream);
     if (result === FilterStatus.Continue) this.upstreamData = null;
     if (endStream) this.onUpstreamConnectionClose(CloseType.Unknown);
     return result;
+  }
+
+  /** ContextBase::onDownstreamData / onUpstreamData: the VM call between two CHECK_FAIL_NETs. */
+  private callOnData(fn: 'proxy_on_downstream_data' | 'proxy_on_upstream_data', h: DataHolder, endStream: boolean): number {
+    this.endOfStream = endStream;
+    const f = this.checkFailNet();
+    if (f !== null) return f;
+    const r = this.host.callNum(this, fn, this.id, h.data.length, endStream ? 1 : 0);
+    return this.checkFailNet() ?? toFilterStatus(r);
   }
 
   /** Envoy Context::onEvent(LocalClose|RemoteClose) -> onDownstreamConnectionClose */
@@ -190,4 +181,9 @@ export class StreamContext {
         return null;
     }
   }
+}
+
+/** A filter callback's return value (undefined when the VM failed or lacks the export): 0 = Continue. */
+function toFilterStatus(r: number | undefined): number {
+  return r === undefined || r === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
 }

@@ -9,20 +9,16 @@
 //        --prefix mytest [--seed 42] [--count N] [--topics N] [--partitions N] [--large-bytes N]
 //        [--compression gzip,none] [--client-id e2e-kafkajs] [--timeout-ms 120000] [--dry-run]
 import { createRequire } from "node:module";
-import { compressionFor, expected, indexOfKey, message, parseArgs, topicName, finish } from "../lib/gen.mjs";
+import {
+  compressionFor, finish, indexOfKey, message, parseArgsOrExit, timedRoundTrip, topicName, topicStats,
+} from "../lib/gen.mjs";
 
 const require = createRequire(import.meta.url);
 const { Kafka, CompressionTypes, logLevel, Partitioners } = require("kafkajs");
 
 const t0 = Date.now();
 const errors = [];
-let sc;
-try {
-  sc = parseArgs(process.argv.slice(2), { clientId: "e2e-kafkajs", compression: "gzip,none,gzip" });
-} catch (e) {
-  console.log(JSON.stringify({ client: "kafkajs", ok: false, errors: [`bad arguments: ${e.message}`] }));
-  process.exit(2);
-}
+const sc = parseArgsOrExit("kafkajs", process.argv.slice(2), { clientId: "e2e-kafkajs", compression: "gzip,none,gzip" });
 
 const CODECS = { gzip: CompressionTypes.GZIP, none: CompressionTypes.None };
 for (const c of sc.compression) {
@@ -48,19 +44,7 @@ const kafka = new Kafka({
   retry: { retries: 8, initialRetryTime: 200 },
 });
 
-const exp = expected(sc);
-const topics = {};
-for (let t = 0; t < sc.topics; t++) {
-  topics[topicName(sc, t)] = {
-    ...exp[topicName(sc, t)],
-    compression: compressionFor(sc, t),
-    acks: "all",
-    produced: 0,
-    consumed: 0,
-    consumed_value_bytes: 0,
-    headers_checked: 0,
-  };
-}
+const topics = topicStats(sc);
 
 async function setup() {
   const admin = kafka.admin();
@@ -193,19 +177,14 @@ async function consume(starts) {
     if (st.consumed !== sc.count) errors.push(`${name}: consumed ${st.consumed} of ${sc.count} messages`);
 }
 
-let produceMs = 0;
-let consumeMs = 0;
-if (!sc.dryRun) {
-  try {
-    const a = Date.now();
+const { produceMs, consumeMs } = await timedRoundTrip(
+  sc, errors,
+  async () => {
     const starts = await setup();
     await produce();
-    const b = Date.now();
-    produceMs = b - a;
-    await consume(starts);
-    consumeMs = Date.now() - b;
-  } catch (e) {
-    errors.push(`fatal: ${e.name ?? "Error"}: ${e.message ?? e}`);
-  }
-}
+    return starts;
+  },
+  consume,
+  (e) => `fatal: ${e.name ?? "Error"}: ${e.message ?? e}`,
+);
 finish("kafkajs", sc, topics, errors, { produceMs, consumeMs, t0 });

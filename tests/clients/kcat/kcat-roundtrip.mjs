@@ -12,18 +12,14 @@
 // kcat cannot create topics: they are auto-created by the broker (num.partitions=3 in
 // tests/kafka), so --partitions must not exceed the broker's default partition count.
 import { spawn } from "node:child_process";
-import { compressionFor, expected, indexOfKey, message, parseArgs, topicName, finish } from "../lib/gen.mjs";
+import {
+  compressionFor, finish, indexOfKey, message, parseArgsOrExit, timedRoundTrip, topicName, topicStats,
+} from "../lib/gen.mjs";
 
 const KCAT = process.env.KCAT ?? "kcat";
 const t0 = Date.now();
 const errors = [];
-let sc;
-try {
-  sc = parseArgs(process.argv.slice(2), { clientId: "e2e-kcat", compression: "snappy,zstd,gzip" });
-} catch (e) {
-  console.log(JSON.stringify({ client: "kcat", ok: false, errors: [`bad arguments: ${e.message}`] }));
-  process.exit(2);
-}
+const sc = parseArgsOrExit("kcat", process.argv.slice(2), { clientId: "e2e-kcat", compression: "snappy,zstd,gzip" });
 const debug = (...a) => sc.verbose && console.error("[kcat-client]", ...a);
 
 const common = () => [
@@ -168,24 +164,10 @@ async function consume(topic, t, start, stats) {
   if (stats.consumed !== sc.count) errors.push(`${topic}: consumed ${stats.consumed} of ${sc.count} messages`);
 }
 
-const exp = expected(sc);
-const topics = {};
-for (let t = 0; t < sc.topics; t++) {
-  topics[topicName(sc, t)] = {
-    ...exp[topicName(sc, t)],
-    compression: compressionFor(sc, t),
-    acks: "all",
-    produced: 0,
-    consumed: 0,
-    consumed_value_bytes: 0,
-    headers_checked: 0,
-  };
-}
-let produceMs = 0;
-let consumeMs = 0;
-if (!sc.dryRun) {
-  try {
-    const a = Date.now();
+const topics = topicStats(sc);
+const { produceMs, consumeMs } = await timedRoundTrip(
+  sc, errors,
+  async () => {
     const starts = [];
     for (let t = 0; t < sc.topics; t++) {
       const name = topicName(sc, t);
@@ -194,12 +176,11 @@ if (!sc.dryRun) {
       starts.push(await endOffsets(name, n));
     }
     for (let t = 0; t < sc.topics; t++) await produce(topicName(sc, t), t, topics[topicName(sc, t)]);
-    const b = Date.now();
-    produceMs = b - a;
+    return starts;
+  },
+  async (starts) => {
     for (let t = 0; t < sc.topics; t++) await consume(topicName(sc, t), t, starts[t], topics[topicName(sc, t)]);
-    consumeMs = Date.now() - b;
-  } catch (e) {
-    errors.push(`fatal: ${e.message ?? e}`);
-  }
-}
+  },
+  (e) => `fatal: ${e.message ?? e}`,
+);
 finish("kcat", sc, topics, errors, { produceMs, consumeMs, t0 });

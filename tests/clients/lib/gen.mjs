@@ -90,32 +90,25 @@ export function fnv1a(h, buf) {
   return h >>> 0;
 }
 
-/** Expected per-topic totals: { name: {messages, value_bytes, key_bytes, partitions} } */
+/** Totals of `count` messages of generator topic index t: {messages, value_bytes, key_bytes, partitions, digest} */
+function topicTotals(sc, t, count) {
+  let vb = 0, kb = 0, h = 0x811c9dc5;
+  for (let i = 0; i < count; i++) {
+    const m = message(sc, t, i);
+    vb += m.value.length;
+    kb += m.key.length;
+    h = fnv1a(fnv1a(h, m.key), m.value);
+  }
+  return { messages: count, value_bytes: vb, key_bytes: kb, partitions: Math.min(sc.partitions, count),
+    digest: h.toString(16).padStart(8, "0") };
+}
+
+/** Expected per-topic totals: { name: {messages, value_bytes, key_bytes, partitions, digest} } */
 export function expected(sc) {
   const out = {};
-  for (let t = 0; t < sc.topics; t++) {
-    let vb = 0, kb = 0, h = 0x811c9dc5;
-    for (let i = 0; i < sc.count; i++) {
-      const m = message(sc, t, i);
-      vb += m.value.length;
-      kb += m.key.length;
-      h = fnv1a(fnv1a(h, m.key), m.value);
-    }
-    out[topicName(sc, t)] = { messages: sc.count, value_bytes: vb, key_bytes: kb, partitions: Math.min(sc.partitions, sc.count),
-      digest: h.toString(16).padStart(8, "0") };
-  }
-  if (sc.acks0 > 0) {
-    // the Java client's extra acks=0 topic: generator topic index 1000, sc.acks0 messages, no large one
-    let vb = 0, kb = 0, h = 0x811c9dc5;
-    for (let i = 0; i < sc.acks0; i++) {
-      const m = message(sc, ACKS0_TOPIC_INDEX, i);
-      vb += m.value.length;
-      kb += m.key.length;
-      h = fnv1a(fnv1a(h, m.key), m.value);
-    }
-    out[`${sc.prefix}.acks0`] = { messages: sc.acks0, value_bytes: vb, key_bytes: kb, partitions: Math.min(sc.partitions, sc.acks0),
-      digest: h.toString(16).padStart(8, "0") };
-  }
+  for (let t = 0; t < sc.topics; t++) out[topicName(sc, t)] = topicTotals(sc, t, sc.count);
+  // the Java client's extra acks=0 topic: generator topic index 1000, sc.acks0 messages, no large one
+  if (sc.acks0 > 0) out[`${sc.prefix}.acks0`] = topicTotals(sc, ACKS0_TOPIC_INDEX, sc.acks0);
   return out;
 }
 
@@ -157,6 +150,56 @@ export function parseArgs(argv, defaults) {
   sc.prefix = a.prefix ?? `e2e-${sc.clientId}-${process.pid}`;
   sc.extra = a;
   return sc;
+}
+
+/** parseArgs for a client script: on bad arguments prints the failure summary line and exits 2. */
+export function parseArgsOrExit(client, argv, defaults) {
+  try {
+    return parseArgs(argv, defaults);
+  } catch (e) {
+    console.log(JSON.stringify({ client, ok: false, errors: [`bad arguments: ${e.message}`] }));
+    process.exit(2);
+  }
+}
+
+/** Per-topic summary entries of a Node client: the expected totals plus its produce/consume counters. */
+export function topicStats(sc) {
+  const exp = expected(sc);
+  const topics = {};
+  for (let t = 0; t < sc.topics; t++) {
+    topics[topicName(sc, t)] = {
+      ...exp[topicName(sc, t)],
+      compression: compressionFor(sc, t),
+      acks: "all",
+      produced: 0,
+      consumed: 0,
+      consumed_value_bytes: 0,
+      headers_checked: 0,
+    };
+  }
+  return topics;
+}
+
+/**
+ * Runs the round trip unless --dry-run: `produce` (set-up included; returns what `consume` needs,
+ * e.g. the end offsets before producing) then `consume`, timed separately. A thrown error is
+ * recorded with `fatal(e)`. Returns { produceMs, consumeMs } (0 when not run).
+ */
+export async function timedRoundTrip(sc, errors, produce, consume, fatal) {
+  let produceMs = 0;
+  let consumeMs = 0;
+  if (sc.dryRun) return { produceMs, consumeMs };
+  try {
+    const a = Date.now();
+    const state = await produce();
+    const b = Date.now();
+    produceMs = b - a;
+    await consume(state);
+    consumeMs = Date.now() - b;
+  } catch (e) {
+    errors.push(fatal(e));
+  }
+  return { produceMs, consumeMs };
 }
 
 export function compressionFor(sc, t) {

@@ -5,7 +5,9 @@ import http from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startHost, HostStartError, extractTags, istioExtraStatTag, StatsStore } from '../index.ts';
+import {
+  startHost, HostStartError, extractTags, istioExtraStatTag, StatsStore, type HostOptions, type RunningHost,
+} from '../index.ts';
 import {
   passThroughModule, rewriteModule, metricsModule, trapModule, unknownImportModule, badSignatureModule,
   noAbiModule, holdModule,
@@ -26,6 +28,16 @@ before(async () => {
 after(() => new Promise<void>((r) => echo.close(() => r())));
 
 /** Sends `data`, half-closes, collects everything until the server closes. */
+/** Runs `body` against a host in front of the echo server, closing the host afterwards. */
+async function withEchoHost(opts: Omit<HostOptions, 'upstream'>, body: (h: RunningHost) => Promise<void>) {
+  const h = await startHost({ ...opts, upstream: `127.0.0.1:${echoPort}` });
+  try {
+    await body(h);
+  } finally {
+    await h.close();
+  }
+}
+
 function roundTrip(port: number, chunks: Buffer[], delayMs = 0): Promise<{ data: Buffer; closedEarly: boolean }> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
@@ -59,13 +71,10 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------- load / configure
 test('load + configure: accepted config starts, rejected config refuses to start', async () => {
   const wasm = passThroughModule();
-  const h = await startHost({ wasm, upstream: `127.0.0.1:${echoPort}`, pluginConfig: '{"metrics":{}}' });
-  try {
+  await withEchoHost({ wasm, pluginConfig: '{"metrics":{}}' }, async (h) => {
     assert.ok(h.logs.some((l) => l.includes('on_vm_start')));
     assert.ok(h.logs.some((l) => l.includes('{"metrics":{}}')), 'plugin configuration readable via buffer type 7');
-  } finally {
-    await h.close();
-  }
+  });
   await assert.rejects(
     startHost({ wasm, upstream: `127.0.0.1:${echoPort}`, pluginConfig: 'reject' }),
     (e: Error) => e instanceof HostStartError && /configure/.test(e.message),
@@ -93,8 +102,7 @@ test('unknown imports are refused at load, listing each one', async () => {
 
 // ---------------------------------------------------------------- data path
 test('pass-through: bytes unchanged both ways, Envoy callback order, properties', async () => {
-  const h = await startHost({ wasm: passThroughModule(), upstream: `127.0.0.1:${echoPort}` });
-  try {
+  await withEchoHost({ wasm: passThroughModule() }, async (h) => {
     const payload = Buffer.alloc(300000);
     for (let k = 0; k < payload.length; k++) payload[k] = (k * 7) & 0xff;
     const r = await roundTrip(h.port, [payload.subarray(0, 1000), payload.subarray(1000)]);
@@ -115,51 +123,39 @@ test('pass-through: bytes unchanged both ways, Envoy callback order, properties'
     const st = h.stats();
     assert.equal(st['tcp.kafka.downstream_cx_rx_bytes_total'], payload.length);
     assert.equal(st['tcp.kafka.downstream_cx_tx_bytes_total'], payload.length);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('many concurrent connections stay independent', async () => {
-  const h = await startHost({ wasm: passThroughModule(), upstream: `127.0.0.1:${echoPort}` });
-  try {
+  await withEchoHost({ wasm: passThroughModule() }, async (h) => {
     const rs = await Promise.all(
       Array.from({ length: 40 }, (_, k) => roundTrip(h.port, [Buffer.from(`conn-${k}-`.repeat(100))])),
     );
     rs.forEach((r, k) => assert.equal(r.data.toString(), `conn-${k}-`.repeat(100)));
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('set_buffer_bytes: replace, prepend, append, reject mid-buffer start', async () => {
-  const h = await startHost({ wasm: rewriteModule(), upstream: `127.0.0.1:${echoPort}` });
-  try {
+  await withEchoHost({ wasm: rewriteModule() }, async (h) => {
     const r = await roundTrip(h.port, [Buffer.from('hello kafka')]);
     // downstream uppercased, echo returns it, upstream chunk wrapped > <
     const s = r.data.toString();
     assert.match(s, /^(>[A-Z ]+<)+$/);
     assert.equal(s.replace(/[<>]/g, ''), 'HELLO KAFKA');
     assert.equal(h.plugin.failed, null, 'mid-buffer set_buffer_bytes returned BadArgument (no trap)');
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('StopIteration holds downstream bytes until the filter continues', async () => {
-  const h = await startHost({ wasm: holdModule(), upstream: `127.0.0.1:${echoPort}` });
-  try {
+  await withEchoHost({ wasm: holdModule() }, async (h) => {
     const r = await roundTrip(h.port, [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('ef')], 30);
     assert.equal(r.data.toString(), 'abcdef');
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 // ---------------------------------------------------------------- metrics
 test('metrics: wasmcustom namespace, tag extraction, prometheus rendering', async () => {
-  const h = await startHost({ wasm: metricsModule(), upstream: `127.0.0.1:${echoPort}` });
-  try {
+  await withEchoHost({ wasm: metricsModule() }, async (h) => {
     assert.equal(h.plugin.failed, null);
     await roundTrip(h.port, [Buffer.from('x'.repeat(10))]);
     await wait(50);
@@ -179,9 +175,7 @@ test('metrics: wasmcustom namespace, tag extraction, prometheus rendering', asyn
     const json = JSON.parse((await get(h.adminPort, '/stats?format=json')).body);
     assert.ok(json.stats.some((s: { name: string; value: number }) => s.name === 'kafka.connections_active' && s.value === 0));
     assert.equal((await get(h.adminPort, '/ready')).status, 200);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('tag extractor follows Envoy: group 1 removed, group 2 value, extractor order', () => {
@@ -202,8 +196,7 @@ test('tag extractor follows Envoy: group 1 removed, group 2 value, extractor ord
 
 // ---------------------------------------------------------------- failure policy
 test('trap under fail-open: traffic keeps flowing without the filter; failure counted', async () => {
-  const h = await startHost({ wasm: trapModule(), upstream: `127.0.0.1:${echoPort}`, failOpen: true });
-  try {
+  await withEchoHost({ wasm: trapModule(), failOpen: true }, async (h) => {
     const r1 = await roundTrip(h.port, [Buffer.from('Trap me')]);
     assert.equal(r1.data.toString(), 'Trap me');
     assert.equal(h.plugin.failed, 'RuntimeError');
@@ -211,14 +204,11 @@ test('trap under fail-open: traffic keeps flowing without the filter; failure co
     const r2 = await roundTrip(h.port, [Buffer.from('Tagain')]);
     assert.equal(r2.data.toString(), 'Tagain');
     assert.equal(h.stats()['wasm_host.vm_runtime_errors'], 1);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('trap under fail-closed: the connection is closed and new ones are refused', async () => {
-  const h = await startHost({ wasm: trapModule(), upstream: `127.0.0.1:${echoPort}`, failOpen: false });
-  try {
+  await withEchoHost({ wasm: trapModule(), failOpen: false }, async (h) => {
     const ok = await roundTrip(h.port, [Buffer.from('fine')]);
     assert.equal(ok.data.toString(), 'fine');
     const r1 = await roundTrip(h.port, [Buffer.from('Trap me')]);
@@ -226,16 +216,13 @@ test('trap under fail-closed: the connection is closed and new ones are refused'
     const r2 = await roundTrip(h.port, [Buffer.from('hello')]);
     assert.equal(r2.data.length, 0);
     assert.equal((await get(h.adminPort, '/ready')).status, 503);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 // ---------------------------------------------------------------- capture
 test('capture mode writes Kafka frames per connection and direction', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cap-'));
-  const h = await startHost({ wasm: passThroughModule(), upstream: `127.0.0.1:${echoPort}`, captureDir: dir });
-  try {
+  await withEchoHost({ wasm: passThroughModule(), captureDir: dir }, async (h) => {
     const f1 = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('abc')]);
     const f2 = Buffer.concat([Buffer.from([0, 0, 0, 2]), Buffer.from('de')]);
     const all = Buffer.concat([f1, f2]);
@@ -247,7 +234,5 @@ test('capture mode writes Kafka frames per connection and direction', async () =
     assert.deepEqual(readFileSync(path.join(dir, req[1])), f2);
     const concat = files.find((f) => /-response\.bin$/.test(f))!;
     assert.deepEqual(readFileSync(path.join(dir, concat)), all);
-  } finally {
-    await h.close();
-  }
+  });
 });
