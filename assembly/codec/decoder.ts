@@ -24,6 +24,7 @@ import {
 } from "./generated/roles";
 import { DecodeSink, RECORDS_LEGACY, RECORDS_NULL, RECORDS_PARTIAL, RecordsInfo } from "./sink";
 import { validUtf8Prefix } from "../protocol/utf8";
+import { sameAscii } from "../protocol/primitives";
 
 const K_BLOCK: i32 = 1;  // executing a struct block (root, struct field)
 const K_ELEM: i32 = 2;   // executing an array element's block
@@ -493,14 +494,4 @@ export class BodyDecoder {
 
 function nameOf(i: i32): string { return fieldName(i); }
 
-/** [p, p+n) is ASCII and spells `s` (so decoding it would give a string equal to `s`). */
-function sameAscii(p: usize, n: i32, s: string): bool {
-  if (s.length != n) return false;
-  const chars = changetype<usize>(s);
-  for (let i = 0; i < n; i++) {
-    const b = <u32>load<u8>(p + <usize>i);
-    if (b >= 0x80 || b != <u32>load<u16>(chars + (<usize>i << 1))) return false;
-  }
-  return true;
-}
 function join(a: string, b: string): string { return a.length == 0 ? b : a + "." + b; }
