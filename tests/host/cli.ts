@@ -1,7 +1,7 @@
 // npm run host -- --wasm build/kafka-filter.wasm --listen 127.0.0.1:19092 --upstream 127.0.0.1:9092 \
 //   --admin 127.0.0.1:19901 [--config plugin-config.json] [--vm-config file] [--capture DIR]
 //   [--fail-closed|--fail-open] [--log-level info] [--stat-tags a,b,c] [--histogram-buckets 1,5,10]
-//   [--stats-inclusion-prefixes p1,p2] [--plugin-name N] [--root-id R] [--vm-id V]
+//   [--stats-inclusion-prefixes p1,p2] [--plugin-name N] [--root-id R] [--vm-id V] [--workers N]
 import { readFileSync } from 'node:fs';
 import { HostStartError, startHost } from './index.ts';
 
@@ -12,7 +12,7 @@ function usage(msg?: string): never {
       '         [--config FILE] [--vm-config FILE] [--capture DIR] [--fail-closed|--fail-open]\n' +
       '         [--log-level trace|debug|info|warn|error|critical|off] [--stat-tags a,b]\n' +
       '         [--histogram-buckets 0.5,1,5] [--stats-inclusion-prefixes p1,p2]\n' +
-      '         [--plugin-name N] [--root-id R] [--vm-id V]\n',
+      '         [--plugin-name N] [--root-id R] [--vm-id V] [--workers N]\n',
   );
   process.exit(2);
 }
@@ -36,10 +36,13 @@ if (o.help) usage();
 const known = new Set([
   'wasm', 'listen', 'upstream', 'admin', 'config', 'vm-config', 'capture', 'fail-closed', 'fail-open',
   'log-level', 'stat-tags', 'histogram-buckets', 'stats-inclusion-prefixes', 'plugin-name', 'root-id', 'vm-id',
+  'workers',
 ]);
 for (const k of Object.keys(o)) if (!known.has(k)) usage(`unknown option --${k}`);
 if (!o.wasm) usage('--wasm is required');
 if (!o.upstream) usage('--upstream is required');
+const workers = o.workers === undefined ? 1 : Number(o.workers);
+if (!Number.isInteger(workers) || workers < 1) usage(`--workers must be a positive integer, got ${o.workers}`);
 const list = (s: unknown) => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
 async function main() {
@@ -61,10 +64,11 @@ try {
     rootId: o['root-id'] as string | undefined,
     vmId: o['vm-id'] as string | undefined,
     echoLogs: true,
+    workers,
   });
   process.stderr.write(
     `[host] listening on ${o.listen ?? '127.0.0.1'} (port ${h.port}) -> ${o.upstream}; admin port ${h.adminPort}; ` +
-      `failure policy ${o['fail-closed'] ? 'FAIL_CLOSED' : 'FAIL_OPEN'}\n`,
+      `failure policy ${o['fail-closed'] ? 'FAIL_CLOSED' : 'FAIL_OPEN'}; ${workers} worker${workers === 1 ? '' : 's'}\n`,
   );
   const stop = async () => {
     await h.close();

@@ -39,6 +39,8 @@ export interface PluginOptions {
   node?: NodeInfo;
   env?: Record<string, string>;
   listenerDirection?: number;
+  /** the Envoy worker this VM belongs to (0-based; only for diagnostics) */
+  worker?: number;
 }
 
 export class PluginHost {
@@ -66,6 +68,10 @@ export class PluginHost {
   /** WASI environment */
   readonly env: Record<string, string>;
   readonly listenerDirection: number;
+  /** the Envoy worker (thread) this VM belongs to */
+  readonly worker: number;
+  /** diagnostics: proxy_get_shared_data hits on a value another VM wrote last */
+  sharedDataReadsFromOtherVms = 0;
 
   private instance!: WebAssembly.Instance;
   private exportsFns: Record<string, (...a: unknown[]) => unknown> = {};
@@ -96,6 +102,7 @@ export class PluginHost {
     this.node = opts.node ?? {};
     this.env = opts.env ?? {};
     this.listenerDirection = opts.listenerDirection ?? 0;
+    this.worker = opts.worker ?? 0;
     this.logSink = opts.log ?? ((_l, line) => process.stderr.write(line + '\n'));
     this.runtimeErrors = this.stats.counter('wasm_host.vm_runtime_errors');
   }

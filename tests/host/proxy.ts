@@ -63,8 +63,11 @@ class Connection implements ConnectionCallbacks {
   private pendingToUpstream: Array<Buffer | null> = [];
   private capReq?: FrameCapture;
   private capResp?: FrameCapture;
+  /** the VM of the worker this connection was assigned to, for the connection's whole life */
+  private readonly plugin: PluginHost;
 
   constructor(private proxy: TcpProxy, private downstream: net.Socket) {
+    this.plugin = proxy.assignWorker();
     const s = proxy.stats;
     s.counter(`tcp.${proxy.statPrefix}.downstream_cx_total`).inc();
     s.gauge(`tcp.${proxy.statPrefix}.downstream_cx_active`).add(1n);
@@ -79,7 +82,7 @@ class Connection implements ConnectionCallbacks {
     downstream.on('close', () => this.closeAll(this.localClose ? CloseType.Local : CloseType.Remote));
     downstream.on('drain', () => this.upstream?.resume());
 
-    this.ctx = proxy.plugin.newConnectionContext(this);
+    this.ctx = this.plugin.newConnectionContext(this);
     const st = this.ctx ? this.ctx.onNewConnection() : FilterStatus.Continue;
     if (st === FilterStatus.Continue && !this.closed) this.continueChain();
   }
@@ -118,7 +121,7 @@ class Connection implements ConnectionCallbacks {
 
   closeDownstream(details: string) {
     if (this.closed) return;
-    this.proxy.plugin.envoyLog(LogLevel.debug, `[C${this.id}] closing downstream: ${details}`);
+    this.plugin.envoyLog(LogLevel.debug, `[C${this.id}] closing downstream: ${details}`);
     this.localClose = true;
     // FlushWrite: write what is pending, then close.
     this.downstream.end(() => this.downstream.destroy());
@@ -191,7 +194,7 @@ class Connection implements ConnectionCallbacks {
     u.on('error', (e) => {
       if (!this.upstreamConnected) {
         this.proxy.stats.counter(`cluster.upstream.upstream_cx_connect_fail`).inc();
-        this.proxy.plugin.envoyLog(LogLevel.debug, `[C${this.id}] upstream connect failed: ${e.message}`);
+        this.plugin.envoyLog(LogLevel.debug, `[C${this.id}] upstream connect failed: ${e.message}`);
       }
       this.closeDownstreamNow();
     });
@@ -256,9 +259,32 @@ export class TcpProxy {
   server!: net.Server;
   readonly connections = new Set<Connection>();
   readonly statPrefix: string;
-  constructor(readonly plugin: PluginHost, readonly stats: StatsStore, readonly opts: ProxyOptions) {
+  /** one VM per Envoy worker */
+  readonly plugins: PluginHost[];
+  /** connections assigned to each worker so far */
+  readonly connectionsPerWorker: number[];
+  private nextWorker = 0;
+  constructor(plugins: PluginHost | PluginHost[], readonly stats: StatsStore, readonly opts: ProxyOptions) {
+    this.plugins = Array.isArray(plugins) ? plugins : [plugins];
+    if (this.plugins.length === 0) throw new Error('TcpProxy needs at least one VM');
+    this.connectionsPerWorker = this.plugins.map(() => 0);
     this.statPrefix = opts.statPrefix ?? 'kafka';
     if (opts.captureDir) mkdirSync(opts.captureDir, { recursive: true });
+  }
+  /** The VM of worker 0. */
+  get plugin(): PluginHost {
+    return this.plugins[0];
+  }
+  /**
+   * The worker a new connection is handed to: round-robin. (Envoy leaves the choice to the kernel
+   * by default, or balances with `connection_balance_config`; round-robin makes the spread
+   * deterministic. Either way a connection stays on one worker for its whole life.)
+   */
+  assignWorker(): PluginHost {
+    const w = this.nextWorker;
+    this.nextWorker = (w + 1) % this.plugins.length;
+    this.connectionsPerWorker[w]++;
+    return this.plugins[w];
   }
   listen(): Promise<number> {
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (sock) => {

@@ -14,7 +14,8 @@ function nextCas(): number {
   if (globalCas === 0) globalCas = 1;
   return r;
 }
-const sharedData = new Map<string, Map<string, { value: Buffer; cas: number }>>();
+/** vm_id -> key -> value, CAS, and the VM that wrote it (for PluginHost.sharedDataReadsFromOtherVms) */
+const sharedData = new Map<string, Map<string, { value: Buffer; cas: number; writer: PluginHost }>>();
 
 interface Queue { vmId: string; name: string; contextId: number; host: PluginHost; items: Buffer[] }
 const queues = new Map<number, Queue>();
@@ -29,6 +30,7 @@ export function sharedDataAndQueueCalls(h: PluginHost): HostFns {
       const e = sharedData.get(h.vmId)?.get(k.toString('latin1'));
       if (!e) return R.NotFound;
       if (!h.mem.copyToPointerSize(e.value, ptrPtr, sizePtr)) return R.InvalidMemoryAccess;
+      if (e.writer !== h) h.sharedDataReadsFromOtherVms++;
       return h.mem.setWord(casPtr, e.cas) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_shared_data: (kp: number, ks: number, vp: number, vs: number, cas: number) => {
@@ -41,7 +43,7 @@ export function sharedDataAndQueueCalls(h: PluginHost): HostFns {
       const e = m.get(key);
       cas >>>= 0;
       if (e && cas !== 0 && cas !== e.cas) return R.CasMismatch;
-      m.set(key, { value: v, cas: nextCas() });
+      m.set(key, { value: v, cas: nextCas(), writer: h });
       return R.Ok;
     },
     proxy_register_shared_queue: (np: number, ns: number, tokenPtr: number) => {

@@ -245,3 +245,48 @@ export function holdModule(): Buffer {
     },
   }));
 }
+
+/**
+ * Per-worker VM probe: counts connections in a VM global; on each new connection increments the
+ * counter `workers_test.connections_total` (defined by every VM in proxy_on_configure), reads it
+ * back with proxy_get_metric and logs "vm=<this VM's count> total=<counter value>"; the first
+ * connection of the process stores "shared=hello-from-first-vm" under key "workers.owner" in
+ * shared data (logging "shared data set"), later connections log the value they read. Counts are
+ * single digits (tests stay below 10 connections).
+ */
+export function workersModule(): Buffer {
+  return buildModule((S) => {
+    const tpl = 'vm=? total=?';
+    const tplPtr = Number(/i32\.const (\d+)/.exec(S.s(tpl))![1]);
+    return {
+      imports: `
+(import "env" "proxy_define_metric" (func $define (param i32 i32 i32 i32) (result i32)))
+(import "env" "proxy_increment_metric" (func $inc (param i32 i64) (result i32)))
+(import "env" "proxy_get_metric" (func $get (param i32 i32) (result i32)))
+(import "env" "proxy_get_shared_data" (func $get_shared (param i32 i32 i32 i32 i32) (result i32)))
+(import "env" "proxy_set_shared_data" (func $set_shared (param i32 i32 i32 i32 i32) (result i32)))`,
+      globals: `(global $ctr (mut i32) (i32.const 0)) (global $n (mut i32) (i32.const 0))`,
+      funcs: {
+        proxy_on_configure: `(func (export "proxy_on_configure") (param i32 i32) (result i32)
+          ${S.log('on_configure')}
+          (if (i32.ne (call $define (i32.const 0) ${S.s('workers_test.connections_total')} (i32.const 24)) (i32.const 0))
+            (then (return (i32.const 0))))
+          (global.set $ctr (i32.load (i32.const 24)))
+          (i32.const 1))`,
+        proxy_on_new_connection: `(func (export "proxy_on_new_connection") (param i32) (result i32)
+          (global.set $n (i32.add (global.get $n) (i32.const 1)))
+          (drop (call $inc (global.get $ctr) (i64.const 1)))
+          (drop (call $get (global.get $ctr) (i32.const 32)))
+          (i32.store8 (i32.const ${tplPtr + 3}) (i32.add (i32.const 48) (global.get $n)))
+          (i32.store8 (i32.const ${tplPtr + 11}) (i32.add (i32.const 48) (i32.wrap_i64 (i64.load (i32.const 32)))))
+          (drop (call $proxy_log (i32.const 2) (i32.const ${tplPtr}) (i32.const ${tpl.length})))
+          (if (i32.eqz (call $get_shared ${S.s('workers.owner')} (i32.const 16) (i32.const 20) (i32.const 40)))
+            (then (drop (call $proxy_log (i32.const 2) (i32.load (i32.const 16)) (i32.load (i32.const 20)))))
+            (else
+              (drop (call $set_shared ${S.s('workers.owner')} ${S.s('shared=hello-from-first-vm')} (i32.const 0)))
+              ${S.log('shared data set')}))
+          (i32.const 0))`,
+      },
+    };
+  });
+}
