@@ -1,42 +1,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import http from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  startHost, HostStartError, extractTags, istioExtraStatTag, StatsStore, type HostOptions, type RunningHost,
+  startHost, HostStartError, extractTags, istioExtraStatTag, StatsStore,
 } from '../index.ts';
 import {
   passThroughModule, rewriteModule, metricsModule, trapModule, unknownImportModule, badSignatureModule,
   noAbiModule, holdModule,
 } from './modules.ts';
+import { useEchoServer, withEchoHost, get, echoUpstream } from './echo_host.ts';
 
 // ---------------------------------------------------------------- helpers
-let echo: net.Server;
-let echoPort = 0;
-before(async () => {
-  echo = net.createServer({ allowHalfOpen: true }, (s) => {
-    s.on('data', (d) => s.write(d));
-    s.on('end', () => s.end());
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
-  echoPort = (echo.address() as net.AddressInfo).port;
-});
-after(() => new Promise<void>((r) => echo.close(() => r())));
+useEchoServer();
 
 /** Sends `data`, half-closes, collects everything until the server closes. */
-/** Runs `body` against a host in front of the echo server, closing the host afterwards. */
-async function withEchoHost(opts: Omit<HostOptions, 'upstream'>, body: (h: RunningHost) => Promise<void>) {
-  const h = await startHost({ ...opts, upstream: `127.0.0.1:${echoPort}` });
-  try {
-    await body(h);
-  } finally {
-    await h.close();
-  }
-}
 
 function roundTrip(port: number, chunks: Buffer[], delayMs = 0): Promise<{ data: Buffer; closedEarly: boolean }> {
   return new Promise((resolve, reject) => {
@@ -56,15 +36,6 @@ function roundTrip(port: number, chunks: Buffer[], delayMs = 0): Promise<{ data:
   });
 }
 
-function get(port: number, p: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: p }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-    }).on('error', reject);
-  });
-}
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,26 +47,26 @@ test('load + configure: accepted config starts, rejected config refuses to start
     assert.ok(h.logs.some((l) => l.includes('{"metrics":{}}')), 'plugin configuration readable via buffer type 7');
   });
   await assert.rejects(
-    startHost({ wasm, upstream: `127.0.0.1:${echoPort}`, pluginConfig: 'reject' }),
+    startHost({ wasm, upstream: echoUpstream(), pluginConfig: 'reject' }),
     (e: Error) => e instanceof HostStartError && /configure/.test(e.message),
   );
 });
 
 test('modules without an ABI version export are refused', async () => {
   await assert.rejects(
-    startHost({ wasm: noAbiModule(), upstream: `127.0.0.1:${echoPort}` }),
+    startHost({ wasm: noAbiModule(), upstream: echoUpstream() }),
     (e: Error) => e instanceof HostStartError && /ABI version/.test(e.message),
   );
 });
 
 test('unknown imports are refused at load, listing each one', async () => {
   await assert.rejects(
-    startHost({ wasm: unknownImportModule(), upstream: `127.0.0.1:${echoPort}` }),
+    startHost({ wasm: unknownImportModule(), upstream: echoUpstream() }),
     (e: Error) =>
       e instanceof HostStartError && e.message.includes('env.abort') && e.message.includes('env.proxy_frobnicate'),
   );
   await assert.rejects(
-    startHost({ wasm: badSignatureModule(), upstream: `127.0.0.1:${echoPort}` }),
+    startHost({ wasm: badSignatureModule(), upstream: echoUpstream() }),
     (e: Error) => e instanceof HostStartError && /type mismatch: env.proxy_get_current_time_nanoseconds/.test(e.message),
   );
 });

@@ -4,31 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import http from 'node:http';
-import { startHost, type HostOptions, type RunningHost } from '../index.ts';
+import { startHost, type RunningHost } from '../index.ts';
 import { trapModule, workersModule } from './modules.ts';
+import { useEchoServer, withEchoHost, get, echoUpstream } from './echo_host.ts';
 
-let echo: net.Server;
-let echoPort = 0;
-before(async () => {
-  echo = net.createServer({ allowHalfOpen: true }, (s) => {
-    s.on('data', (d) => s.write(d));
-    s.on('end', () => s.end());
-    s.on('error', () => {});
-  });
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
-  echoPort = (echo.address() as net.AddressInfo).port;
-});
-after(() => new Promise<void>((r) => echo.close(() => r())));
+useEchoServer();
 
-async function withEchoHost(opts: Omit<HostOptions, 'upstream'>, body: (h: RunningHost) => Promise<void>) {
-  const h = await startHost({ ...opts, upstream: `127.0.0.1:${echoPort}` });
-  try {
-    await body(h);
-  } finally {
-    await h.close();
-  }
-}
 
 /** One connection: sends `data`, half-closes, returns what came back before the close. */
 function roundTrip(port: number, data: string): Promise<string> {
@@ -43,15 +24,6 @@ function roundTrip(port: number, data: string): Promise<string> {
   });
 }
 
-function get(port: number, p: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: p }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-    }).on('error', reject);
-  });
-}
 
 const vmLines = (h: RunningHost, w: number, re: RegExp) =>
   h.workers[w].logs.filter((l) => re.test(l)).map((l) => l.replace(/^.*: /, ''));
@@ -128,5 +100,5 @@ test('two workers, fail-open: the failed worker passes traffic without the filte
 });
 
 test('workers must be a positive integer', async () => {
-  await assert.rejects(startHost({ wasm: workersModule(), upstream: `127.0.0.1:${echoPort}`, workers: 0 }), /positive integer/);
+  await assert.rejects(startHost({ wasm: workersModule(), upstream: echoUpstream(), workers: 0 }), /positive integer/);
 });
