@@ -5,13 +5,11 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startHost, type RunningHost } from '../host/index.ts';
+import { type RunningHost } from '../host/index.ts';
+import { BOOTSTRAP, startFilterHost } from './filter_host.ts';
 import { parsePrometheus, total, find } from './prom.ts';
 import { runClient, runClientUntil } from './clients.ts';
 
-const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
-const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
-const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
 const RUN = `pol${Date.now().toString(36)}`;
 
 let host: RunningHost | undefined;
@@ -21,14 +19,7 @@ afterEach(async () => {
 });
 
 async function withPolicy(policy: object): Promise<RunningHost> {
-  host = await startHost({
-    wasm: 'build/kafka-filter.wasm',
-    listen: BOOTSTRAP,
-    upstream: `127.0.0.1:${KAFKA_PORT}`,
-    admin: '127.0.0.1:0',
-    pluginConfig: JSON.stringify({ policy }),
-    failOpen: false,
-  });
+  host = await startFilterHost({ policy });
   return host;
 }
 

@@ -7,15 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHost, type RunningHost } from '../host/index.ts';
+import { type RunningHost } from '../host/index.ts';
+import { BOOTSTRAP, startFilterHost } from './filter_host.ts';
 import { parsePrometheus, total, find, type Series } from './prom.ts';
 import { runClient, type ClientSummary } from './clients.ts';
 import { emittedByRepo } from '../dashboards/check.ts';
 import { decodeCaptures } from './captures.ts';
 
-const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
-const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
-const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
 const RUN = `e2e${Date.now().toString(36)}`;
 
 let host: RunningHost;
@@ -24,15 +22,7 @@ const summaries: Record<string, ClientSummary> = {};
 
 before(async () => {
   captureDir = mkdtempSync(join(tmpdir(), 'kafka-capture-'));
-  host = await startHost({
-    wasm: 'build/kafka-filter.wasm',
-    listen: BOOTSTRAP,
-    upstream: `127.0.0.1:${KAFKA_PORT}`,
-    admin: '127.0.0.1:0',
-    pluginConfig: JSON.stringify({ metrics: { max_topics: 500, max_client_ids: 50 } }),
-    captureDir,
-    failOpen: false,
-  });
+  host = await startFilterHost({ metrics: { max_topics: 500, max_client_ids: 50 } }, { captureDir });
 });
 
 after(async () => {

@@ -7,29 +7,19 @@
 // host's port).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHost, type RunningHost } from '../host/index.ts';
+import { type RunningHost } from '../host/index.ts';
+import { BOOTSTRAP, KAFKA_PORT, startFilterHost } from './filter_host.ts';
 import { parsePrometheus, total, find, type Series } from './prom.ts';
 import net from 'node:net';
 import { runClient, type ClientSummary } from './clients.ts';
 
-const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
-const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
-const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
 const RUN = `wk${Date.now().toString(36)}`;
 
 let host: RunningHost;
 let javaSummary: ClientSummary | undefined;
 
 before(async () => {
-  host = await startHost({
-    wasm: 'build/kafka-filter.wasm',
-    listen: BOOTSTRAP,
-    upstream: `127.0.0.1:${KAFKA_PORT}`,
-    admin: '127.0.0.1:0',
-    pluginConfig: JSON.stringify({ metrics: { max_topics: 500, max_client_ids: 50 } }),
-    failOpen: false,
-    workers: 2,
-  });
+  host = await startFilterHost({ metrics: { max_topics: 500, max_client_ids: 50 } }, { workers: 2 });
 });
 
 after(async () => {
@@ -162,13 +152,8 @@ function topicIdFromMetadata(resp: Buffer): Buffer {
 test('cross-VM topic ids: a Fetch on worker 0 is named by the Metadata worker 1 saw (shared data), deterministically', async (t) => {
   if (!javaSummary) return t.skip('needs the Java run');
   const [topic, info] = Object.entries(javaSummary.topics)[0];
-  const probe = await startHost({
-    wasm: 'build/kafka-filter.wasm',
+  const probe = await startFilterHost({ metrics: { max_topics: 500, max_client_ids: 50 } }, {
     listen: '127.0.0.1:0',
-    upstream: `127.0.0.1:${KAFKA_PORT}`,
-    admin: '127.0.0.1:0',
-    pluginConfig: JSON.stringify({ metrics: { max_topics: 500, max_client_ids: 50 } }),
-    failOpen: false,
     workers: 2,
     vmId: `workers-probe-${RUN}`, // fresh shared-data namespace
   });
