@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"kafka-envoy-wasm-filter/tools/oci/wasmimage"
@@ -66,12 +67,7 @@ func build(args []string) error {
 	if err := wasmimage.WriteLayout(*out, img, *tag); err != nil {
 		return err
 	}
-	d, err := img.Digest()
-	if err != nil {
-		return err
-	}
-	fmt.Println(d.String())
-	return nil
+	return printDigest(img)
 }
 
 func push(args []string) error {
@@ -114,6 +110,11 @@ func digest(args []string) error {
 	if err != nil {
 		return err
 	}
+	return printDigest(img)
+}
+
+// printDigest prints the manifest digest: what Istio's WasmPlugin `sha256` must hold for oci:// URLs.
+func printDigest(img v1.Image) error {
 	d, err := img.Digest()
 	if err != nil {
 		return err
