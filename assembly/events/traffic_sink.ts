@@ -60,10 +60,12 @@ export class TrafficSink extends DecodeSink {
     this.clientLabel = clientLabel;
     this.softwareName = "";
     this.softwareVersion = "";
-    this.pending.length = 0;
-    this.pendingBytes.length = 0;
-    this.pendingRecords.length = 0;
-    this.pendingBatches.length = 0;
+    if (this.pending.length > 0) {
+      this.pending.length = 0;
+      this.pendingBytes.length = 0;
+      this.pendingRecords.length = 0;
+      this.pendingBatches.length = 0;
+    }
     this.topic = "";
     this.hasTopicId = false;
     if (apiKey == FETCH && !isResponse) this.fetchOffsets.clear();
