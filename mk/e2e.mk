@@ -1,13 +1,27 @@
-# End-to-end tests: the built filter in the local host, a real broker, real clients.
-# The broker advertises the host's port so every client connection goes through the filter.
+# End-to-end tests: the built filter in real Envoy (tests/envoy), a real broker, real clients.
+# Each run picks its own free ports (broker, controller, internal listener, Envoy's listener that
+# the broker advertises) and its own broker work dir, so parallel runs never see each other.
+# Every suite runs on the newest pinned Envoy; the through-filter and policy suites also on the
+# oldest (tests/envoy/versions.tsv).
 .PHONY: test-e2e test-e2e-run
 
 EXTRA_TESTS += test-e2e
 
+ENVOY_NEWEST := $(shell awk -F'\t' '!/^\#/ && NF >= 2 { print $$1; exit }' tests/envoy/versions.tsv)
+ENVOY_OLDEST := $(shell awk -F'\t' '!/^\#/ && NF >= 2 { v = $$1 } END { print v }' tests/envoy/versions.tsv)
+E2E_SUITES ?= tests/e2e/*.test.ts
+E2E_OLDEST_SUITES ?= tests/e2e/through-filter.test.ts tests/e2e/policy.test.ts
+
 test-e2e: build
-	@HOST_PORT=$(HOST_PORT) bash tests/kafka/kafka-up.sh
-	@status=0; $(MAKE) --no-print-directory test-e2e-run || status=$$?; \
-	  bash tests/kafka/kafka-down.sh; exit $$status
+	@set -e; read -r kp cp ip hp < <(node tests/lib/free-ports.mjs 4); \
+	  export KAFKA_PORT=$$kp KAFKA_CONTROLLER_PORT=$$cp KAFKA_INTERNAL_PORT=$$ip HOST_PORT=$$hp; \
+	  export KAFKA_WORK=$$(mktemp -d /tmp/kafka-e2e-XXXXXX); \
+	  bash tests/kafka/kafka-up.sh; \
+	  status=0; $(MAKE) --no-print-directory test-e2e-run || status=$$?; \
+	  bash tests/kafka/kafka-down.sh; rm -rf "$$KAFKA_WORK"; exit $$status
 
 test-e2e-run:
-	HOST_PORT=$(HOST_PORT) KAFKA_PORT=$(KAFKA_PORT) node --import tsx --test --test-concurrency=1 tests/e2e/*.test.ts
+	@echo "== end-to-end suites on Envoy $(ENVOY_NEWEST)"
+	ENVOY_VERSION=$(ENVOY_NEWEST) node --import tsx --test --test-concurrency=1 $(E2E_SUITES)
+	@echo "== through-filter and policy suites on Envoy $(ENVOY_OLDEST)"
+	ENVOY_VERSION=$(ENVOY_OLDEST) node --import tsx --test --test-concurrency=1 $(E2E_OLDEST_SUITES)

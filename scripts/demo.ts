@@ -1,8 +1,9 @@
-// `make demo`: the compiled filter in the local Envoy-faithful host, in front of a real Kafka
+// `make demo`: the compiled filter in real Envoy (the pinned official binary, on the shipped
+// bootstrap istio/local/envoy.yaml, two workers like an Istio sidecar), in front of a real Kafka
 // broker, with real clients (Java, librdkafka/kcat, kafkajs) producing and consuming across a few
 // topics and client ids. Prints what an operator would look at, then keeps the admin endpoint up
 // until Ctrl-C (set DEMO_EXIT=1 to stop right after the summary).
-import { startHost } from '../tests/host/index.ts';
+import { startEnvoy } from '../tests/envoy/envoy.ts';
 import { parsePrometheus, total, find, type Series } from '../tests/e2e/prom.ts';
 import { runClient } from '../tests/e2e/clients.ts';
 
@@ -42,26 +43,25 @@ function table(title: string, header: string[], rows: (string | number)[][]): vo
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 
 async function main(): Promise<void> {
-  const host = await startHost({
-    wasm: 'build/kafka-filter.wasm',
-    listen: BOOTSTRAP,
-    upstream: `127.0.0.1:${KAFKA_PORT}`,
-    admin: `127.0.0.1:${ADMIN_PORT}`,
+  const envoy = await startEnvoy({
+    listenPort: HOST_PORT,
+    upstreamPort: KAFKA_PORT,
+    adminPort: ADMIN_PORT,
+    concurrency: 2,
+    failurePolicy: 'FAIL_OPEN',
     // Governance in audit mode: flags, without blocking, clients that produce uncompressed or
     // with Produce older than v9 (kafkajs speaks v7).
-    pluginConfig: JSON.stringify({ policy: { mode: 'audit', min_versions: { Produce: 9 }, produce: { allowed_compression: ['gzip', 'snappy', 'lz4', 'zstd'] } } }),
-    histogramBuckets: [100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000],
-    echoLogs: false,
+    pluginConfig: { policy: { mode: 'audit', min_versions: { Produce: 9 }, produce: { allowed_compression: ['gzip', 'snappy', 'lz4', 'zstd'] } } },
   });
-  console.log(`filter host: Kafka clients -> ${BOOTSTRAP} -> filter -> broker 127.0.0.1:${KAFKA_PORT}; admin http://127.0.0.1:${host.adminPort}/stats/prometheus`);
+  console.log(`Envoy ${envoy.version} (pid ${envoy.pid}, 2 workers): Kafka clients -> ${BOOTSTRAP} -> Kafka filter -> tcp_proxy -> broker 127.0.0.1:${KAFKA_PORT}; admin http://127.0.0.1:${envoy.adminPort}/stats/prometheus`);
   for (const [client, clientId, prefix] of LOAD) {
     const started = Date.now();
     const { summary } = await runClient(client, BOOTSTRAP, `${prefix}.${Date.now().toString(36)}`, ['--client-id', clientId]);
     const msgs = Object.values(summary.topics).reduce((a, t) => a + t.messages, 0);
     console.log(`  ${client.padEnd(8)} ${clientId.padEnd(16)} ${summary.ok ? 'ok' : 'FAILED'}: ${msgs} messages over ${Object.keys(summary.topics).length} topics, round trip verified, ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
-  await new Promise((r) => setTimeout(r, 300));
-  const s = parsePrometheus(await host.prometheus());
+  await envoy.flushed(); // latency histograms are published at Envoy's stats flush
+  const s = parsePrometheus(await envoy.prometheus());
 
   const apis = [...new Set(find(s, 'kafka_responses_total').map((x) => x.labels.api))].sort();
   table('Requests by API (latency from the filter: request seen -> response seen)', ['api', 'requests', 'p50', 'p99', 'in flight'], apis.map((api) => [
@@ -81,13 +81,16 @@ async function main(): Promise<void> {
   table('Policy (audit mode: counted and logged, not blocked)', ['rule', 'api', 'client_id', 'requests'], find(s, 'kafka_policy_violations_total').map((x) => [x.labels.reason, x.labels.api, x.labels.client_id, x.value]));
   console.log(`\nTopics seen in Metadata: ${total(s, 'kafka_metadata_topics')}; connections: ${total(s, 'kafka_connections_total')} total, ${total(s, 'kafka_connections_active')} active; malformed frames: ${total(s, 'kafka_frames_malformed_total')}; unknown frames: ${total(s, 'kafka_frames_unknown_total')}`);
 
+  const failures = envoy.vmFailures();
+  console.log(failures.length ? `\nVM failures in Envoy's log:\n  ${failures.join('\n  ')}` : `\nNo VM failure in Envoy's log.`);
   if (process.env.DEMO_EXIT === '1') {
-    await host.close();
+    await envoy.close();
+    if (failures.length) process.exit(1);
     return;
   }
-  console.log(`\nAll series: curl -s http://127.0.0.1:${host.adminPort}/stats/prometheus | grep ^kafka_   (Ctrl-C to stop)`);
+  console.log(`\nAll series: curl -s http://127.0.0.1:${envoy.adminPort}/stats/prometheus | grep ^kafka_   (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  await host.close();
+  await envoy.close();
 }
 
 main().catch((e) => {

@@ -1,25 +1,26 @@
-// Bad input through the real path: the compiled filter in the host, in front of a TCP echo
-// server (so the same bytes also come back as "responses"). Whatever arrives, the filter must not
-// trap the VM, must forward every byte unchanged, must count the problem and log one clear line.
+// Bad input through the real path: the compiled filter in real Envoy, in front of a recording echo
+// upstream (so the same bytes also come back as "responses"). Whatever arrives, the filter must not
+// trap the VM, must forward every byte unchanged (checked where the upstream received it and where
+// the client got it back), must count the problem and log one clear line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startHost, type RunningHost } from '../host/index.ts';
+import { startEnvoy, EnvoyStartError, type RunningEnvoy } from '../envoy/envoy.ts';
+import { startRecordingUpstream, type RecordingUpstream } from '../lib/recording_upstream.ts';
+import { assertNoVmFailure } from './filter_envoy.ts';
 import { parsePrometheus, total } from './prom.ts';
 
-let echo: net.Server;
-let host: RunningHost;
+let upstream: RecordingUpstream;
+let envoy: RunningEnvoy;
 
 before(async () => {
-  echo = net.createServer((s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
-  const port = (echo.address() as net.AddressInfo).port;
-  host = await startHost({ wasm: 'build/kafka-filter.wasm', listen: '127.0.0.1:0', upstream: `127.0.0.1:${port}`, admin: '127.0.0.1:0', failOpen: false });
+  upstream = await startRecordingUpstream();
+  envoy = await startEnvoy({ upstreamPort: upstream.port, pluginConfig: {} });
 });
 
 after(async () => {
-  await host?.close();
-  echo?.close();
+  await envoy?.close();
+  await upstream?.close();
 });
 
 function frame(body: Buffer): Buffer {
@@ -36,9 +37,13 @@ function header(apiKey: number, version: number, correlationId: number, clientId
   return Buffer.concat([b, clientId ?? Buffer.alloc(0), flexible ? Buffer.from([0]) : Buffer.alloc(0)]);
 }
 
-/** Sends `data` in chunks through the filter and returns what the echo sent back. */
+/**
+ * Sends `data` in chunks through the filter and returns what the echo sent back, after checking
+ * that the upstream received exactly `data` on that connection.
+ */
 async function roundTrip(data: Buffer, chunk = 7): Promise<Buffer> {
-  const sock = net.connect(host.port, '127.0.0.1');
+  const connectionsBefore = upstream.connections.length;
+  const sock = net.connect(envoy.port, '127.0.0.1');
   await new Promise<void>((r) => sock.once('connect', () => r()));
   const got: Buffer[] = [];
   let n = 0;
@@ -56,11 +61,14 @@ async function roundTrip(data: Buffer, chunk = 7): Promise<Buffer> {
   await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
   sock.destroy();
   await new Promise((r) => setTimeout(r, 50));
+  const mine = upstream.connections.slice(connectionsBefore);
+  assert.equal(mine.length, 1, 'one upstream connection per client connection');
+  assert.ok(Buffer.concat(mine[0].received).equals(data), `the upstream received exactly the ${data.length} bytes sent`);
   return Buffer.concat(got);
 }
 
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  return total(parsePrometheus(await host.prometheus()), name, labels);
+  return total(parsePrometheus(await envoy.prometheus()), name, labels);
 }
 
 test('truncated header, negative string length and bad UTF-8: counted, logged, forwarded unchanged', async () => {
@@ -73,10 +81,10 @@ test('truncated header, negative string length and bad UTF-8: counted, logged, f
   ]);
   const back = await roundTrip(data);
   assert.ok(back.equals(data), 'echoed bytes identical to what was sent');
-  assert.equal(host.plugin.failed, null, 'VM never trapped');
+  assertNoVmFailure(envoy);
   assert.ok((await metric('kafka_frames_malformed_total')) - before >= 3, 'malformed frames counted');
   assert.ok((await metric('kafka_invalid_utf8_total')) >= 1, 'bad UTF-8 counted');
-  const lines = host.logs.filter((l) => l.includes('malformed'));
+  const lines = envoy.moduleLogs().filter((l) => l.includes('malformed'));
   assert.ok(lines.some((l) => l.includes('RequestHeader.ClientId') && l.includes('negative string length -7')), lines.join('\n'));
   assert.ok(lines.some((l) => /request body malformed at byte \d+ field \S+/.test(l)), lines.join('\n'));
 });
@@ -87,7 +95,7 @@ test('unknown API key and version: counted as unknown, passed through', async ()
   const back = await roundTrip(data, 13);
   assert.ok(back.equals(data));
   assert.equal((await metric('kafka_frames_unknown_total', { direction: 'request' })) - before, 2);
-  assert.equal(host.plugin.failed, null);
+  assertNoVmFailure(envoy);
 });
 
 test('huge array count: fails the frame cleanly, never loops', async () => {
@@ -96,8 +104,8 @@ test('huge array count: fails the frame cleanly, never loops', async () => {
   const data = frame(body);
   const back = await roundTrip(data);
   assert.ok(back.equals(data));
-  assert.equal(host.plugin.failed, null);
-  assert.ok(host.logs.some((l) => l.includes('Topics')), host.logs.slice(-5).join('\n'));
+  assertNoVmFailure(envoy);
+  assert.ok(envoy.moduleLogs().some((l) => l.includes('Topics')), envoy.moduleLogs().slice(-5).join('\n'));
 });
 
 test('negative and oversized frame lengths: framing given up, bytes still forwarded', async () => {
@@ -107,9 +115,9 @@ test('negative and oversized frame lengths: framing given up, bytes still forwar
   const negative = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xf0]), Buffer.alloc(100, 1)]);
   assert.ok((await roundTrip(negative)).equals(negative));
   assert.ok((await metric('kafka_framing_lost_total')) - before >= 2, 'both directions of both connections gave up framing');
-  assert.ok(host.logs.some((l) => l.includes('exceeds the limit')));
-  assert.ok(host.logs.some((l) => l.includes('negative frame length')));
-  assert.equal(host.plugin.failed, null);
+  assert.ok(envoy.moduleLogs().some((l) => l.includes('exceeds the limit')));
+  assert.ok(envoy.moduleLogs().some((l) => l.includes('negative frame length')));
+  assertNoVmFailure(envoy);
 });
 
 test('a multi-megabyte frame in small chunks is forwarded intact', async () => {
@@ -117,14 +125,18 @@ test('a multi-megabyte frame in small chunks is forwarded intact', async () => {
   const data = frame(body);
   const back = await roundTrip(data, 16 * 1024);
   assert.ok(back.equals(data));
-  assert.equal(host.plugin.failed, null);
+  assertNoVmFailure(envoy);
 });
 
-test('a bad plugin configuration is rejected at configure time, naming the field', async () => {
-  await assert.rejects(
-    startHost({ wasm: 'build/kafka-filter.wasm', listen: '127.0.0.1:0', upstream: '127.0.0.1:1', admin: '127.0.0.1:0', pluginConfig: '{"metrics":{"max_topic":5}}' }),
-    (e: Error) => /configur/i.test(e.message),
+test('a bad plugin configuration makes Envoy reject the listener, and the log names the field', async () => {
+  const err = await startEnvoy({ upstreamPort: upstream.port, pluginConfig: '{"metrics":{"max_topic":5}}' }).then(
+    (e) => { void e.close(); return null; },
+    (e: unknown) => e,
   );
+  assert.ok(err instanceof EnvoyStartError, `Envoy started with a configuration the module rejects: ${err}`);
+  const logs = err.logs.join('\n');
+  assert.ok(err.logs.some((l) => l.includes('wasm log') && l.includes('max_topic')), `the module's log line names the field:\n${logs.slice(-3000)}`);
+  assert.ok(/Unable to create Wasm network filter|Failed to (configure|initialize) Wasm|failed to load|error initializing configuration/i.test(logs), `Envoy refused the configuration:\n${logs.slice(-3000)}`);
 });
 
 test('SASL credentials never reach logs or metrics, even in malformed frames', async () => {
@@ -137,8 +149,8 @@ test('SASL credentials never reach logs or metrics, even in malformed frames', a
   const data = Buffer.concat([handshake, authenticate, truncated]);
   const back = await roundTrip(data);
   assert.ok(back.equals(data));
-  assert.equal(host.plugin.failed, null);
-  const text = (await host.prometheus()) + host.logs.join('\n');
+  assertNoVmFailure(envoy);
+  const text = (await envoy.prometheus()) + envoy.logs.join('\n');
   assert.ok(!text.includes(secret) && !text.includes('alice'), 'no credential in metrics or logs');
-  assert.ok(host.logs.some((l) => l.includes('SaslAuthenticate') || l.includes('AuthBytes')), 'the malformed frame is still reported by field name');
+  assert.ok(envoy.moduleLogs().some((l) => l.includes('SaslAuthenticate') || l.includes('AuthBytes')), 'the malformed frame is still reported by field name');
 });

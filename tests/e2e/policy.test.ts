@@ -1,29 +1,28 @@
-// Governance through the real path: the compiled filter with a policy, in front of the real
-// broker, with real clients. Enforced rules close the offending client's connection before its
+// Governance through the real path: the compiled filter with a policy in real Envoy, in front of
+// the real broker, with real clients. Enforced rules close the offending client's connection before its
 // request reaches the broker; audit mode only counts and logs. Allowed clients are unaffected.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type RunningHost } from '../host/index.ts';
-import { BOOTSTRAP, startFilterHost } from './filter_host.ts';
-import { parsePrometheus, total, find } from './prom.ts';
+import { BOOTSTRAP, startFilterEnvoy, assertNoVmFailure, type FilterEnvoy } from './filter_envoy.ts';
+import { total, find } from './prom.ts';
 import { runClient, runClientUntil } from './clients.ts';
 
 const RUN = `pol${Date.now().toString(36)}`;
 
-let host: RunningHost | undefined;
+let envoy: FilterEnvoy | undefined;
 afterEach(async () => {
-  await host?.close();
-  host = undefined;
+  await envoy?.close();
+  envoy = undefined;
 });
 
-async function withPolicy(policy: object): Promise<RunningHost> {
-  host = await startFilterHost({ policy });
-  return host;
+async function withPolicy(policy: object): Promise<FilterEnvoy> {
+  envoy = await startFilterEnvoy({ policy });
+  return envoy;
 }
 
-/** Topic names the broker knows, asked through the filter by an allowed client id (async: the host runs in this process). */
+/** Topic names the broker knows, asked through the filter by an allowed client id (async, so the test process stays responsive). */
 async function brokerTopics(clientId: string): Promise<string[]> {
   const { stdout } = await promisify(execFile)('kcat', ['-L', '-J', '-b', BOOTSTRAP, '-X', `client.id=${clientId}`, '-m', '10'], { encoding: 'utf8' });
   return (JSON.parse(stdout).topics as Array<{ topic: string }>).map((t) => t.topic);
@@ -36,7 +35,7 @@ test('enforce client-id rules: a rogue client is cut off before reaching the bro
   const ok = await runClient('kafkajs', BOOTSTRAP, `${RUN}.ok`);
   assert.ok(ok.summary.ok, JSON.stringify(ok.summary.errors));
 
-  const s = parsePrometheus(await h.prometheus());
+  const s = await h.series();
   assert.ok(total(s, 'kafka_policy_violations_total', { reason: 'client_id_denied', client_id: 'rogue-app' }) > 0);
   assert.ok(total(s, 'kafka_policy_closed_connections_total', { reason: 'client_id_denied' }) > 0);
   assert.equal(total(s, 'kafka_policy_violations_total', { client_id: 'e2e-kafkajs' }), 0, 'allowed client not flagged');
@@ -46,7 +45,7 @@ test('enforce client-id rules: a rogue client is cut off before reaching the bro
   const topics = await brokerTopics('e2e-check');
   assert.ok(!topics.some((t) => t.startsWith(`${RUN}.rogue`)), `the rogue client's requests never reached the broker: ${topics.filter((t) => t.startsWith(RUN))}`);
   assert.ok(topics.some((t) => t.startsWith(`${RUN}.ok`)), 'the allowed client created its topics');
-  assert.equal(h.plugin.failed, null);
+  assertNoVmFailure(h);
 });
 
 test('enforce produce rules: uncompressed batches are stopped, compressed ones flow', async () => {
@@ -57,7 +56,7 @@ test('enforce produce rules: uncompressed batches are stopped, compressed ones f
   const java = await runClient('java', BOOTSTRAP, `${RUN}.java`, ['--compression', 'lz4,zstd,gzip', '--acks0', '0']);
   assert.ok(java.summary.ok, JSON.stringify(java.summary.errors));
 
-  const s = parsePrometheus(await h.prometheus());
+  const s = await h.series();
   assert.ok(total(s, 'kafka_policy_violations_total', { reason: 'produce_compression', client_id: 'e2e-kafkajs' }) > 0);
   assert.equal(total(s, 'kafka_produce_records_total', { topic: `${RUN}.plain.t1` }), 0, 'stopped requests are not counted as produced');
   assert.equal(total(s, 'kafka_policy_violations_total', { client_id: 'e2e-java' }), 0);
@@ -70,7 +69,7 @@ test('audit mode: the same rules count and log, traffic flows', async () => {
   const h = await withPolicy({ mode: 'audit', produce: { allowed_compression: ['zstd'] }, min_versions: { Produce: 9 } });
   const r = await runClient('kafkajs', BOOTSTRAP, `${RUN}.audit`);
   assert.ok(r.summary.ok, JSON.stringify(r.summary.errors));
-  const s = parsePrometheus(await h.prometheus());
+  const s = await h.series();
   assert.ok(total(s, 'kafka_policy_violations_total', { reason: 'api_version_too_old', api: 'Produce' }) > 0, 'kafkajs uses Produce v7');
   assert.ok(total(s, 'kafka_policy_violations_total', { reason: 'produce_compression' }) > 0);
   assert.equal(total(s, 'kafka_policy_closed_connections_total'), 0);

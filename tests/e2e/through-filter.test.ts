@@ -1,36 +1,37 @@
-// End-to-end: the compiled filter in the Envoy-faithful host, in front of a real Kafka 4.1.1
-// broker, driven by three real clients (Java kafka-clients, librdkafka via kcat, kafkajs).
+// End-to-end: the compiled filter in real Envoy (ENVOY_VERSION, default the newest pinned), in
+// front of a real Kafka 4.1.1 broker, driven by three real clients (Java kafka-clients, librdkafka
+// via kcat, kafkajs). A recording relay between Envoy and the broker captures every frame.
 // Every message must round-trip intact and the filter's metrics must agree with what was sent.
-// Needs the broker up and advertising the host's port: `make test-e2e` arranges that.
+// Needs the broker up and advertising Envoy's port: `make test-e2e` arranges that.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningHost } from '../host/index.ts';
-import { BOOTSTRAP, startFilterHost } from './filter_host.ts';
-import { parsePrometheus, total, find, type Series } from './prom.ts';
+import { BOOTSTRAP, startFilterEnvoy, assertNoVmFailure, type FilterEnvoy } from './filter_envoy.ts';
+import { total, find, type Series } from './prom.ts';
 import { runClient, type ClientSummary } from './clients.ts';
 import { emittedByRepo } from '../dashboards/check.ts';
 import { decodeCaptures } from './captures.ts';
 
 const RUN = `e2e${Date.now().toString(36)}`;
 
-let host: RunningHost;
+let envoy: FilterEnvoy;
 let captureDir: string;
 const summaries: Record<string, ClientSummary> = {};
 
 before(async () => {
   captureDir = mkdtempSync(join(tmpdir(), 'kafka-capture-'));
-  host = await startFilterHost({ metrics: { max_topics: 500, max_client_ids: 50 } }, { captureDir });
+  envoy = await startFilterEnvoy({ metrics: { max_topics: 500, max_client_ids: 50 } }, { captureDir });
+  console.log(`through-filter: Envoy ${envoy.version}`);
 });
 
 after(async () => {
-  await host?.close();
+  await envoy?.close();
 });
 
 async function scrape(): Promise<Series[]> {
-  return parsePrometheus(await host.prometheus());
+  return envoy.series();
 }
 
 function checkClient(series: Series[], summary: ClientSummary, expectSoftware?: string): void {
@@ -61,8 +62,8 @@ function checkClient(series: Series[], summary: ClientSummary, expectSoftware?: 
 }
 
 function checkFilterHealthy(series: Series[]): void {
-  assert.equal(host.plugin.failed, null, 'the VM never failed');
-  assert.equal(total(series, 'kafka_frames_malformed_total'), 0, `no malformed frames: ${host.logs.filter((l) => l.includes('malformed')).join('\n')}`);
+  assertNoVmFailure(envoy);
+  assert.equal(total(series, 'kafka_frames_malformed_total'), 0, `no malformed frames: ${envoy.moduleLogs().filter((l) => l.includes('malformed')).join('\n')}`);
   assert.equal(total(series, 'kafka_frames_unknown_total'), 0, 'no unknown API keys or versions');
   assert.equal(total(series, 'kafka_framing_lost_total'), 0, 'framing never lost');
   assert.equal(total(series, 'kafka_unmatched_responses_total'), 0, 'every response matched a request');
@@ -86,7 +87,7 @@ for (const [client, software] of CLIENTS) {
 }
 
 test('all clients: connections closed, nothing left in flight, traffic captured', async () => {
-  await new Promise((r) => setTimeout(r, 500));
+  await envoy.flushed(); // histogram samples are published at Envoy's stats flush
   const series = await scrape();
   checkFilterHealthy(series);
   assert.equal(total(series, 'kafka_connections_active'), 0, 'all connections closed');

@@ -44,6 +44,8 @@ export interface RunningEnvoy {
   prometheus(): Promise<string>;
   /** waits for Envoy to flush its stats twice, so histogram samples taken so far are published */
   flushed(): Promise<void>;
+  /** downstream connections each worker accepted so far (Envoy's per-worker listener stats) */
+  connectionsPerWorker(): Promise<number[]>;
   /** resident set size of the Envoy process, KiB */
   rssKiB(): number;
   /** user + system CPU seconds of the Envoy process so far */
@@ -145,6 +147,13 @@ export async function startEnvoy(o: EnvoyOptions): Promise<RunningEnvoy> {
     admin,
     prometheus: () => admin('/stats/prometheus'),
     flushed: () => new Promise((r) => setTimeout(r, 2 * flushMs + 250)),
+    connectionsPerWorker: async () => {
+      const perWorker: number[] = [];
+      for (const m of (await admin(`/stats?filter=${encodeURIComponent('worker_[0-9]+\\.downstream_cx_total')}`)).matchAll(/^listener\.[^:]*\.worker_(\d+)\.downstream_cx_total: (\d+)$/gm)) {
+        perWorker[Number(m[1])] = Number(m[2]);
+      }
+      return Array.from(perWorker, (n) => n ?? 0);
+    },
     rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]),
     cpuSeconds: () => { const f = procStat(); return (Number(f[11]) + Number(f[12])) / 100; },
     exited: () => exit,
