@@ -1,12 +1,13 @@
 // Every plugin configuration we ship (WasmPlugin pluginConfig, EnvoyFilter and local envoy.yaml
-// `configuration` strings) must be accepted by the compiled module's proxy_on_configure, and a
-// typo in one must be rejected: the manifests and the filter's config parser cannot drift apart.
+// `configuration` strings) must be accepted by the compiled module in real Envoy (the listener
+// comes up), and a typo in one must make Envoy reject the listener: the manifests and the
+// filter's config parser cannot drift apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { startHost } from '../host/index.ts';
+import { startEnvoy, EnvoyStartError } from '../envoy/envoy.ts';
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
@@ -36,9 +37,10 @@ for (const file of yamlFiles('istio')) {
   }
 }
 
+/** Starts Envoy with the module and `config` (upstream unused: no connection is made). */
 async function configure(config: string): Promise<void> {
-  const h = await startHost({ wasm: 'build/kafka-filter.wasm', listen: '127.0.0.1:0', upstream: '127.0.0.1:1', admin: '127.0.0.1:0', pluginConfig: config });
-  await h.close();
+  const envoy = await startEnvoy({ upstreamPort: 1, pluginConfig: config });
+  await envoy.close();
 }
 
 test('the manifests carry plugin configurations', () => {
@@ -54,5 +56,7 @@ for (const [file, config] of configs) {
 test('a typo in a shipped configuration is rejected', async () => {
   const [, config] = configs[0];
   const broken = JSON.stringify({ ...JSON.parse(config), max_in_flight: 10 });
-  await assert.rejects(configure(broken), /configur/i);
+  await assert.rejects(configure(broken), (e: unknown) => e instanceof EnvoyStartError
+    && e.logs.some((l) => l.includes('invalid plugin configuration') && l.includes('max_in_flight'))
+    && e.logs.some((l) => l.includes('Unable to create Wasm plugin')));
 });

@@ -128,16 +128,18 @@ test('a multi-megabyte frame in small chunks is forwarded intact', async () => {
   assertNoVmFailure(envoy);
 });
 
-test('a bad plugin configuration makes Envoy reject the listener, and the log names the field', async () => {
-  const err = await startEnvoy({ upstreamPort: upstream.port, pluginConfig: '{"metrics":{"max_topic":5}}' }).then(
-    (e) => { void e.close(); return null; },
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof EnvoyStartError, `Envoy started with a configuration the module rejects: ${err}`);
-  const logs = err.logs.join('\n');
-  assert.ok(err.logs.some((l) => l.includes('wasm log') && l.includes('max_topic')), `the module's log line names the field:\n${logs.slice(-3000)}`);
-  assert.ok(/Unable to create Wasm network filter|Failed to (configure|initialize) Wasm|failed to load|error initializing configuration/i.test(logs), `Envoy refused the configuration:\n${logs.slice(-3000)}`);
-});
+for (const failurePolicy of ['FAIL_OPEN', 'FAIL_CLOSED'] as const) {
+  test(`a bad plugin configuration makes Envoy reject the listener (${failurePolicy}), and the log names the field`, async () => {
+    const err = await startEnvoy({ upstreamPort: upstream.port, failurePolicy, pluginConfig: '{"metrics":{"max_topic":5}}' }).then(
+      (e) => { void e.close(); return null; },
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof EnvoyStartError, `Envoy started with a configuration the module rejects: ${err}`);
+    const logs = err.logs.join('\n');
+    assert.ok(err.logs.some((l) => l.includes('wasm log') && l.includes('invalid plugin configuration: field "metrics.max_topic"')), `the module's log line names the field:\n${logs.slice(-3000)}`);
+    assert.ok(logs.includes('Unable to create Wasm plugin kafka.kafka-filter'), `Envoy refused the configuration, whatever the failure policy:\n${logs.slice(-3000)}`);
+  });
+}
 
 test('SASL credentials never reach logs or metrics, even in malformed frames', async () => {
   const secret = 'hunter2-s3cret';

@@ -10,7 +10,7 @@ export const SHIPPED_BOOTSTRAP = resolve(import.meta.dirname, '../../istio/local
 const TEMPLATE_LISTENER = 'kafka_host';
 const WASM_FILTER = 'envoy.extensions.filters.network.wasm.v3.Wasm';
 
-export type FailurePolicy = 'FAIL_OPEN' | 'FAIL_CLOSED';
+export type FailurePolicy = 'FAIL_OPEN' | 'FAIL_CLOSED' | 'FAIL_RELOAD';
 
 export interface BootstrapOptions {
   /** the Kafka listener (0: the OS picks) */
