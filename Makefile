@@ -1,5 +1,5 @@
 # Kafka protocol filter for Envoy (Proxy-Wasm, AssemblyScript).
-# `make demo` runs the filter in the local host in front of a real broker with real clients;
+# `make demo` runs the filter in real Envoy in front of a real broker with real clients;
 # `make test` builds and runs every test. Area fragments live in mk/*.mk.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -17,16 +17,16 @@ EXTRA_TESTS :=
 
 help:
 	@echo "make deps    install npm packages (and apply the SDK patch)"
-	@echo "make setup   install what the tests need (kcat, Kafka jars, docker-registry, Go modules)"
+	@echo "make setup   install what the tests need (Envoy, kcat, Kafka jars, docker-registry, Go modules)"
 	@echo "make build   $(WASM) (release, wasm-opt) and $(WASM_DEBUG)"
-	@echo "make test    every test suite (unit, ABI shape, codec, host, end-to-end, istio)"
-	@echo "make demo    the filter in the local host before a real Kafka broker, real clients, metrics"
+	@echo "make test    every test suite (unit, ABI shape, codec, host, end-to-end in real Envoy, istio)"
+	@echo "make demo    the filter in real Envoy before a real Kafka broker, real clients, metrics"
 	@echo "make bench   benchmarks (ratios against a baseline measured in the same run)"
 
 deps: node_modules/.installed
 
 # Everything the tests need besides npm packages, on a fresh Debian machine (idempotent, fast
-# when already there): kcat, Java/Maven and the Kafka jars, docker-registry and the Go modules.
+# when already there): Envoy, kcat, Java/Maven and the Kafka jars, docker-registry and the Go modules.
 setup: node_modules/.installed
 	@for script in .ci/install-*.sh; do bash "$$script" || exit 1; done
 
