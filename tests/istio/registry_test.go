@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,57 +15,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	istiowasm "istio.io/istio/pkg/wasm"
+
+	"kafka-envoy-wasm-filter/tests/istio/internal/testenv"
 )
-
-// startRegistry runs Debian's docker-registry (distribution) on 127.0.0.1:<free port>.
-func startRegistry(t *testing.T) string {
-	bin := "/usr/bin/docker-registry"
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing: run .ci/install-istio.sh", bin)
-		}
-		t.Skipf("%s missing (apt-get install docker-registry)", bin)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)), 0o644)
-	cmd := exec.Command(bin, "serve", cfg)
-	logf, _ := os.Create(filepath.Join(dir, "registry.log")) // access log; kept out of test output
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; i < 100; i++ {
-		if r, err := http.Get("http://" + addr + "/v2/"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				return addr
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("registry did not come up on " + addr)
-	return ""
-}
-
-func run(t *testing.T, dir string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %v: %v\n%s", name, args, err, errb.String())
-	}
-	return strings.TrimSpace(out.String())
-}
 
 // wasmUnderTest is $WASM, else build/kafka-filter.wasm, else a minimal stand-in module.
 func wasmUnderTest(t *testing.T) string {
@@ -87,13 +36,12 @@ func wasmUnderTest(t *testing.T) string {
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func TestRegistryRoundTripWithIstioFetcher(t *testing.T) {
-	addr := startRegistry(t)
+	addr := testenv.StartRegistry(t)
 	wasmPath := wasmUnderTest(t)
 	want, _ := os.ReadFile(wasmPath)
 	tmp := t.TempDir()
-	ociBin := filepath.Join(tmp, "oci")
-	ociDir, _ := filepath.Abs(filepath.Join(RepoRoot(), "tools", "oci"))
-	run(t, ociDir, "go", "build", "-o", ociBin, ".")
+	ociBin := testenv.OCITool(t)
+	run := testenv.Run
 
 	for _, variant := range []string{"compat", "artifact"} {
 		t.Run(variant, func(t *testing.T) {
