@@ -1,4 +1,5 @@
-# Istio delivery: OCI image of the module, push, manifest validation + registry round trip.
+# Istio delivery: OCI image of the module, push, manifest validation, registry round trip and
+# the xDS suite (istiod -> istio-agent -> Envoy).
 WASM        ?= build/kafka-filter.wasm
 OCI_LAYOUT  ?= build/oci/kafka-filter
 OCI_VARIANT ?= compat
@@ -29,8 +30,18 @@ istio-render: image
 	    -e "s#\"0000000000000000000000000000000000000000000000000000000000000000\"#\"$$d\"#" {} +; \
 	  echo "build/istio: url oci://$(IMAGE) sha256 $$d"
 
-# Manifest validation (strict API types) + OCI unit tests + real-registry round trip
-# through istio-agent's image fetcher. WASM is used when it exists, else a stand-in.
-test-istio:
+# Manifest validation (strict API types), OCI unit tests, the real-registry round trip
+# through istio-agent's image fetcher, and the xDS suite (tests/istio/xds): the shipped
+# manifests through istiod, istio-agent's Wasm cache and real Envoy in front of a real broker.
+# The xDS suite runs twice: built against the newest Istio release the Go module proxy serves
+# (go.mod) on the newest pinned Envoy, and against the floor release (go.floor.mod) on the
+# oldest pinned Envoy. ISTIO_TEST_FLAGS=-v prints the generated chains and the series seen.
+ISTIO_FLOOR_MODFILE := $(abspath tests/istio/go.floor.mod)
+ISTIO_FLOOR_ENVOY   ?= $(shell grep -v '^\#' tests/envoy/versions.tsv | tail -1 | cut -f1)
+ISTIO_TEST_FLAGS    ?=
+test-istio: $(WASM)
 	cd tools/oci && go test ./...
-	cd tests/istio && WASM="$(if $(wildcard $(WASM)),$(abspath $(WASM)))" go test -count=1 ./...
+	cd tests/istio && WASM="$(abspath $(WASM))" ENVOY_BIN="$$(bash ../envoy/install.sh --path)" \
+	  go test -count=1 $(ISTIO_TEST_FLAGS) ./...
+	cd tests/istio && GOFLAGS="$$(go env GOFLAGS) -modfile=$(ISTIO_FLOOR_MODFILE)" \
+	  ENVOY_BIN="$$(bash ../envoy/install.sh --path $(ISTIO_FLOOR_ENVOY))" go test -count=1 $(ISTIO_TEST_FLAGS) ./xds/

@@ -19,6 +19,9 @@ import (
 func EnvoyBinary(t testing.TB, root string) string {
 	t.Helper()
 	if b := os.Getenv("ENVOY_BIN"); b != "" {
+		if _, err := os.Stat(b); err != nil {
+			t.Fatalf("ENVOY_BIN: %v (run `bash tests/envoy/install.sh`)", err)
+		}
 		return b
 	}
 	script := filepath.Join(root, "tests", "envoy", "install.sh")
