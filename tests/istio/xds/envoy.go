@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -40,6 +41,7 @@ func EnvoyBinary(t testing.TB, root string) string {
 type Envoy struct {
 	cmd     *exec.Cmd
 	dir     string
+	ecds    string
 	admin   string
 	exited  chan error
 	Version string
@@ -65,7 +67,7 @@ func StartEnvoy(t testing.TB, bin string, cfg *EnvoyConfig) *Envoy {
 		t.Fatal(err)
 	}
 	v, _ := exec.Command(bin, "--version").Output()
-	e := &Envoy{dir: dir, exited: make(chan error, 1), Version: envoyVersion(string(v))}
+	e := &Envoy{dir: dir, ecds: cfg.ECDSPath, exited: make(chan error, 1), Version: envoyVersion(string(v))}
 	e.cmd = exec.Command(bin, "-c", bootstrap, "--disable-hot-restart", "--concurrency", "1",
 		"--admin-address-path", filepath.Join(dir, "admin"), "--log-path", filepath.Join(dir, "envoy.log"),
 		"--log-level", "info", "--file-flush-interval-msec", "100")
@@ -102,6 +104,20 @@ func (e *Envoy) WaitLive(timeout time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("envoy not LIVE after %s:\n%s", timeout, e.Log())
+}
+
+// UpdateECDS replaces the ECDS resources Envoy watches, as a new xDS push would: written
+// beside the file and moved over it, the change Envoy's file watch reacts to.
+func (e *Envoy) UpdateECDS(resp *discovery.DiscoveryResponse) error {
+	b, err := protojson.Marshal(resp)
+	if err != nil {
+		return err
+	}
+	tmp := e.ecds + ".next"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, e.ecds)
 }
 
 // Stats is /stats/prometheus.
