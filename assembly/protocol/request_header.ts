@@ -69,7 +69,13 @@ export class RequestHeader extends Stepper {
         return 0;
       }
       this.clientIdLength = n;
-      if (n == -1) this.afterClientId();
+      if (n == 0) {
+        // An empty client id: nothing more to read (Kafka treats it like a null one). Finished
+        // here, so no step consumes zero bytes.
+        this.clientIdInvalidUtf8 = false;
+        this.clientId = "";
+        this.afterClientId();
+      } else if (n == -1) this.afterClientId();
       else this.state = S_CLIENT_ID;
       return 2;
     }

@@ -31,6 +31,7 @@ export interface Opts {
   pTag: number;       // probability of each known tagged field being present
   unknownTags: boolean;
   big: boolean;       // larger arrays
+  empty?: boolean;    // every string, bytes, records and array field empty (zero-length), no tags
 }
 
 const SCOPE_OF: Record<number, number> = {
@@ -171,7 +172,7 @@ function encString(role: number, nullable: boolean, compact: boolean, w: W, c: C
   const r = c.o.rnd;
   if (nullable && r() < c.o.pNull) { writeLen(w, -1, compact, false); return; }
   const cap = STRING_ROLES.has(role);
-  const s = randString(r, cap);
+  const s = c.o.empty ? "" : randString(r, cap);
   const b = utf8.encode(s);
   writeLen(w, b.length, compact, false);
   w.raw(b);
@@ -180,6 +181,7 @@ function encString(role: number, nullable: boolean, compact: boolean, w: W, c: C
 }
 
 function arrayCount(c: Ctx, prim: boolean): number {
+  if (c.o.empty) return 0;
   const r = c.o.rnd, p = r();
   if (p < 0.2) return 0;
   if (c.o.big && p > 0.6) return randInt(r, 4, prim ? 60 : 12);
@@ -193,14 +195,14 @@ function encField(f: LField, w: W, c: Ctx, fr: Frame, compact: boolean) {
     case "string": return encString(f.role, f.nullable, compact, w, c);
     case "bytes": {
       if (f.nullable && r() < c.o.pNull) { writeLen(w, -1, compact, true); return; }
-      const n = randInt(r, 0, 30);
+      const n = c.o.empty ? 0 : randInt(r, 0, 30);
       writeLen(w, n, compact, true);
       for (let i = 0; i < n; i++) w.u8(randInt(r, 0, 255));
       return;
     }
     case "records": {
       if (f.nullable && r() < c.o.pNull) { writeLen(w, -1, compact, true); c.ev.push("r:0,0,0,-1,0,1"); return; }
-      const g = genRecords(r);
+      const g = c.o.empty ? { bytes: [], ev: "r:0,0,0,-1,0,0" } : genRecords(r);
       writeLen(w, g.bytes.length, compact, true);
       w.raw(g.bytes);
       c.ev.push(g.ev);

@@ -92,6 +92,49 @@ describe("framer: requests", () => {
   });
 });
 
+// Issue 14: an empty (not null) client id in a flexible header was reported as malformed
+// ("no progress"), which hid every request of clients configured with client.id="".
+function emptyIds(): u8[] {
+  return concat([
+    requestFrame(18, 3, 1, "", 0), // ApiVersions v3: header v2, empty id, empty tags, empty body
+    requestFrame(3, 12, 2, "", 5), // Metadata v12: header v2
+    requestFrame(3, 8, 3, "", 0), // Metadata v8: header v1, empty id, empty body
+    new Bytes().i16(18).i16(3).i32(4).i16(0).varint(1).varint(0).varint(0).frame(), // one zero-size tag
+    requestFrame(1, 4, 5, "after", 0),
+  ]);
+}
+
+describe("framer: zero-length fields", () => {
+  it("reads an empty client id in header v1 and v2 at every split", () => {
+    const stream = emptyIds();
+    const expected = ["req 18v3 #1 ", "req 3v12 #2 ", "req 3v8 #3 ", "req 18v3 #4 ", "req 1v4 #5 after"];
+    for (let cut = 0; cut < stream.length; cut++) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cut == 0 ? [] : [cut]);
+      expect(r.malformed).toBe(0, "split at " + cut.toString() + ": " + (r.events.length > 0 ? r.events[0] : ""));
+      expect(sameEvents(r.events, expected)).toBe(true, "split at " + cut.toString());
+      expect(r.frames).toBe(5);
+    }
+  });
+
+  it("reads an empty client id one byte per callback", () => {
+    const stream = emptyIds();
+    const cuts: i32[] = [];
+    for (let i = 1; i < stream.length; i++) cuts.push(i);
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cuts);
+    expect(r.malformed).toBe(0);
+    expect(r.frames).toBe(5);
+  });
+
+  it("tells an empty client id from a null one", () => {
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([requestFrame(18, 3, 1, null, 0), requestFrame(18, 3, 2, "", 0)]), []);
+    expect(r.events[0]).toBe("req 18v3 #1 <null>");
+    expect(r.events[1]).toBe("req 18v3 #2 ");
+  });
+});
+
 describe("framer: bad input", () => {
   it("reports a frame too short for its header and resumes at the next frame", () => {
     const short = new Bytes().i16(18).i16(3).frame(); // 4-byte frame
