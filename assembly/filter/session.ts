@@ -4,7 +4,7 @@ import { FrameListener, DIRECTION_REQUEST, directionName } from "../framer/frame
 import { Stepper } from "../framer/stepper";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
-import { isFlexible, isKnownApi } from "../protocol/api_table";
+import { isFlexibleResponseHeader, isKnownApi, isApiVersionsProbe } from "../protocol/api_table";
 import { apiLabel, RequestSeries, KafkaMetrics } from "../metrics/kafka_metrics";
 import { InFlightTable, InFlightRequest } from "./inflight";
 import { PluginConfig } from "../config/plugin_config";
@@ -16,7 +16,6 @@ import { BodyStepper } from "../framer/body_stepper";
 import { MODE_ENFORCE } from "../policy/policy_config";
 import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 
-const API_VERSIONS: i16 = 18;
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
 const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
 
@@ -53,6 +52,8 @@ export class KafkaSession extends FrameListener {
   private metrics: KafkaMetrics;
   private requestSeries: RequestSeries;
   private responseDecoding: bool = false;
+  /** The response being decoded answers an ApiVersions probe (decoded as v0). */
+  private probeResponse: bool = false;
 
   constructor(public connectionId: u32, private config: PluginConfig, private vm: VmState) {
     super();
@@ -85,7 +86,9 @@ export class KafkaSession extends FrameListener {
     }
     const rule = this.vm.policy.checkHeader(h.apiKey, h.apiVersion, h.clientId);
     if (rule.length > 0) this.policyViolation(rule, api);
-    if (!known) {
+    // An ApiVersions request newer than the tables is how clients probe (the broker answers it
+    // with a v0 UNSUPPORTED_VERSION response, decoded below): not an unknown frame.
+    if (!known && !isApiVersionsProbe(h.apiKey, h.apiVersion)) {
       registry.count(names.metricName(names.FRAMES_UNKNOWN_TOTAL, [names.TAG_DIRECTION, "request"]));
       this.report("request correlation_id=" + h.correlationId.toString() + ": unknown api_key " + h.apiKey.toString() + " version " + h.apiVersion.toString() + " (passed through)");
     }
@@ -123,7 +126,7 @@ export class KafkaSession extends FrameListener {
     this.inflight.popOldest();
     this.inflightGauge(e.apiKey, -1);
     this.hasMatch = true;
-    return e.apiKey != API_VERSIONS && isFlexible(e.apiKey, e.apiVersion);
+    return isFlexibleResponseHeader(e.apiKey, e.apiVersion);
   }
 
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
@@ -138,10 +141,19 @@ export class KafkaSession extends FrameListener {
     this.metrics.response(m.apiKey, now > m.startNanos ? (now - m.startNanos) / 1000 : 0);
     this.hasMatch = false;
     this.responseDecoding = false;
-    if (!isKnownApi(m.apiKey, m.apiVersion)) return null;
+    this.probeResponse = false;
+    let version = m.apiVersion;
+    if (isApiVersionsProbe(m.apiKey, m.apiVersion)) {
+      // Kafka's broker answers an ApiVersions version it does not support with a v0 body
+      // (RequestContext.apiVersion(): "use v0 when serializing an unhandled ApiVersion response");
+      // a broker newer than our tables may support it: then the v0 decode fails, and the frame
+      // is counted as unknown, not malformed (Kafka's client falls back the same way).
+      version = 0;
+      this.probeResponse = true;
+    } else if (!isKnownApi(m.apiKey, m.apiVersion)) return null;
     const bodyLength = frameLength - h.position;
     this.responseSink.startFrame(m.apiKey, api, true, this.clientLabel);
-    if (!this.responseBody.begin(m.apiKey, m.apiVersion, true, bodyLength, this.responseSink)) return null;
+    if (!this.responseBody.begin(m.apiKey, version, true, bodyLength, this.responseSink)) return null;
     this.responseDecoding = true;
     return this.responseBody;
   }
@@ -157,6 +169,12 @@ export class KafkaSession extends FrameListener {
   }
 
   onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void {
+    if (direction != DIRECTION_REQUEST && part == "body" && this.probeResponse) {
+      this.probeResponse = false;
+      registry.count(names.metricName(names.FRAMES_UNKNOWN_TOTAL, [names.TAG_DIRECTION, "response"]));
+      this.report("response to an ApiVersions request newer than the filter's tables is not a v0 error response (a newer broker?): passed through undecoded");
+      return;
+    }
     registry.count(names.metricName(names.FRAMES_MALFORMED_TOTAL, [names.TAG_DIRECTION, directionName(direction), names.TAG_REASON, part]));
     this.report(directionName(direction) + " " + part + " malformed at byte " + offset.toString() + " field " + field + ": " + reason + " (frame forwarded unchanged)");
   }

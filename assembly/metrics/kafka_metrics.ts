@@ -2,7 +2,7 @@
 // names.ts; labels are sanitised and capped per VM (see labels.ts and vm_state.ts).
 import * as names from "./names";
 import { registry, COUNTER, GAUGE, HISTOGRAM } from "./registry";
-import { apiKeyCount, apiName, isKnownApi } from "../protocol/api_table";
+import { apiKeyCount, apiName, isKnownKey, newestVersion } from "../protocol/api_table";
 import { PluginConfig } from "../config/plugin_config";
 import { RecordsInfo } from "../codec/sink";
 import { ERROR_NAMES, MAX_ERROR_CODE, UNKNOWN_SERVER_ERROR_NAME } from "../protocol/generated/error_names";
@@ -32,6 +32,14 @@ export class TopicSeries {
 /** The `api` label: the API's name for keys in the table, else "unknown" (bounded cardinality). */
 export function apiLabel(apiKey: i16): string {
   return apiKey >= 0 && <i32>apiKey < apiKeyCount() ? apiName(apiKey) : "unknown";
+}
+
+/** Versions a known API's `api_version` label keeps above the newest the tables decode. */
+export const VERSION_LABEL_SLACK: i32 = 8;
+
+/** True when `api_version` carries this version's number (else "unknown"). */
+export function versionLabelled(apiKey: i16, apiVersion: i16): bool {
+  return apiVersion >= 0 && <i32>apiVersion <= newestVersion(apiKey) + VERSION_LABEL_SLACK;
 }
 
 /** Per-API metric ids, indexed by API key (the last slot is "unknown"). */
@@ -67,15 +75,18 @@ export class RequestSeries {
       this.ids.clear();
       this.client = client;
     }
-    // Unknown keys/versions share one series (api/api_version "unknown"): a hostile client
-    // cannot mint a series, or a cache entry, per made-up version.
-    const known = isKnownApi(apiKey, apiVersion);
-    const key = known ? (<i32>apiKey << 16) | (<i32>apiVersion & 0xffff) : -1;
+    // Unknown keys share one series (api/api_version "unknown"); a known key keeps its name and
+    // its version up to VERSION_LABEL_SLACK above the newest the tables decode (a newer client's
+    // probe, a version a newer broker added, one below Kafka 4's minimums), other versions are
+    // "unknown": a hostile client cannot mint a series, or a cache entry, per made-up version.
+    const knownKey = isKnownKey(apiKey);
+    const labelled = knownKey && versionLabelled(apiKey, apiVersion);
+    const key = !knownKey ? -1 : (<i32>apiKey << 16) | (labelled ? <i32>apiVersion & 0xffff : 0xffff);
     if (this.ids.has(key)) return this.ids.get(key);
-    const tags: string[] = [names.TAG_API, known ? apiLabel(apiKey) : "unknown"];
+    const tags: string[] = [names.TAG_API, knownKey ? apiLabel(apiKey) : "unknown"];
     if (this.config.apiVersionLabel) {
       tags.push(names.TAG_API_VERSION);
-      tags.push(known ? apiVersion.toString() : "unknown");
+      tags.push(labelled ? apiVersion.toString() : "unknown");
     }
     if (this.config.clientIdLabel) {
       tags.push(names.TAG_CLIENT_ID);

@@ -1,6 +1,8 @@
 // API keys as the framer needs them, read from the tables the codec generator writes from
 // Kafka's message specs (assembly/codec/generated/apis.ts): one source of truth.
-import { API_KEY_MAX, isValidVersion, isFlexibleRequest, apiName as generatedName } from "../codec/generated/apis";
+import { API_KEY_MAX, API_MAX_VERSION, isValidVersion, isFlexibleRequest, isFlexibleResponse, apiName as generatedName } from "../codec/generated/apis";
+
+export const API_VERSIONS_KEY: i16 = 18;
 
 export function apiKeyCount(): i32 {
   return API_KEY_MAX + 1;
@@ -9,16 +11,38 @@ export function apiKeyCount(): i32 {
 export function isKnownApi(apiKey: i32, version: i32): bool {
   return isValidVersion(apiKey, version);
 }
+/** True when the key names an API of the tables (whatever the version). */
+export function isKnownKey(apiKey: i32): bool {
+  return generatedName(apiKey).length > 0;
+}
+/** The newest version the codec decodes, or -1 for keys the tables do not have. */
+export function newestVersion(apiKey: i32): i32 {
+  return isKnownKey(apiKey) ? <i32>unchecked(API_MAX_VERSION[apiKey]) : -1;
+}
 /** The API's name, or "unknown" for keys the specs do not define. */
 export function apiName(apiKey: i32): string {
   const name = generatedName(apiKey);
   return name.length > 0 ? name : "unknown";
 }
 /**
- * True when headers of this API version carry tagged fields (request v2 / response v1). For a
- * version the specs do not define this cannot be known, so only the fields every header version
- * has are read; the frame is counted as unknown and its body skipped by its length.
+ * An ApiVersions request newer than the tables. Kafka's broker answers it (RequestContext:
+ * "unsupported ApiVersion requests are treated as v0 requests and are not parsed") with an
+ * UNSUPPORTED_VERSION error in a v0 response body, so that clients can probe with the newest
+ * version they know and retry lower.
+ */
+export function isApiVersionsProbe(apiKey: i32, version: i32): bool {
+  return apiKey == <i32>API_VERSIONS_KEY && version > newestVersion(apiKey);
+}
+/**
+ * True when the request header has tagged fields (header v2). As in Kafka's generated
+ * ApiMessageType.requestHeaderVersion, this follows the API's flexibleVersions ("N+") for any
+ * version of a known key, including versions above the newest the tables decode (a newer
+ * client's ApiVersions probe); for unknown keys only the fields every header version has are read.
  */
 export function isFlexible(apiKey: i32, version: i32): bool {
-  return isValidVersion(apiKey, version) && isFlexibleRequest(apiKey, version);
+  return isKnownKey(apiKey) && isFlexibleRequest(apiKey, version);
+}
+/** True when the response header has tagged fields (v1); ApiVersions responses always use v0. */
+export function isFlexibleResponseHeader(apiKey: i32, version: i32): bool {
+  return apiKey != <i32>API_VERSIONS_KEY && isKnownKey(apiKey) && isFlexibleResponse(apiKey, version);
 }
