@@ -194,14 +194,28 @@ describe("framer: bad input", () => {
 });
 
 describe("framer: unknown versions", () => {
-  it("reads an unknown version's header up to the client id and skips the rest", () => {
-    // Produce v200: the specs cannot say whether tagged fields follow the client id.
+  it("reads a header of a version newer than the tables as Kafka does, and skips the body", () => {
+    // Produce v200: Kafka derives the header version from the API's flexibleVersions (9+), so
+    // tagged fields follow the client id (an empty section here), then the body.
     const unknown = new Bytes().i16(0).i16(200).i32(51).str("probe").zeros(7).frame();
     const r = new Recorder();
     feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([unknown, requestFrame(18, 3, 52, "next", 0)]), []);
     expect(r.malformed).toBe(0);
     expect(r.events[0]).toBe("req 0v200 #51 probe");
     expect(r.events[1]).toBe("req 18v3 #52 next");
+  });
+
+  it("reads the tagged fields of an ApiVersions probe newer than the tables (header v2)", () => {
+    // ApiVersions v9 with one tagged field of 3 bytes in its header, then a 2-byte body.
+    const probe = new Bytes().i16(18).i16(9).i32(53).str("newer").varint(1).varint(0).varint(3).zeros(3).zeros(2).frame();
+    const stream = concat([probe, requestFrame(18, 3, 54, "next", 0)]);
+    for (let cut = 0; cut < stream.length; cut++) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cut == 0 ? [] : [cut]);
+      expect(r.malformed).toBe(0);
+      expect(r.events[0]).toBe("req 18v9 #53 newer");
+      expect(r.events[1]).toBe("req 18v3 #54 next");
+    }
   });
 });
 
@@ -229,3 +243,4 @@ describe("framer: responses", () => {
     }
   });
 });
+
