@@ -5,6 +5,7 @@ import { parsePluginConfig, PluginConfig } from "../config/plugin_config";
 import { KafkaConnection } from "./connection";
 import { VmState } from "./vm_state";
 import { logLine, LOG_ERROR, LOG_INFO } from "../abi/host";
+import { closeDue } from "./closer";
 
 export class KafkaRoot extends RootContext {
   vm: VmState = new VmState(new PluginConfig());
@@ -22,6 +23,11 @@ export class KafkaRoot extends RootContext {
     this.vm = new VmState(result.config);
     logLine(LOG_INFO, "configured (" + (text.length == 0 ? "defaults" : "plugin configuration of " + configurationSize.toString() + " bytes") + ")");
     return true;
+  }
+
+  /** Ticks only while an enforced rule has a connection to close (closer.ts). */
+  onTick(): void {
+    closeDue(this.context_id);
   }
 
   createContext(contextId: u32): Context {

@@ -52,6 +52,7 @@ export class KafkaSession extends FrameListener {
   private metrics: KafkaMetrics;
   private requestSeries: RequestSeries;
   private responseDecoding: bool = false;
+  private requestApiKey: i16 = -1;
   /** The response being decoded answers an ApiVersions probe (decoded as v0). */
   private probeResponse: bool = false;
 
@@ -99,6 +100,7 @@ export class KafkaSession extends FrameListener {
     }
     this.inflightGauge(h.apiKey, 1);
     this.requestDecoding = false;
+    this.requestApiKey = h.apiKey;
     if (!known || this.closeRequested) return null;
     const bodyLength = frameLength - h.position;
     this.requestSink.startFrame(h.apiKey, api, false, this.clientLabel);
@@ -166,6 +168,19 @@ export class KafkaSession extends FrameListener {
       if (bodyDecoded && this.responseDecoding) this.responseSink.endFrame(true);
       this.responseDecoding = false;
     }
+  }
+
+  /** An enforced rule was broken: the framer reads no further (the connection is closing). */
+  stopFeeding(): bool {
+    return this.closeRequested;
+  }
+
+  /**
+   * True while the request being decoded can still break a rule that only its body shows, so an
+   * enforcing filter must not let it through yet.
+   */
+  requestVerdictPending(): bool {
+    return this.requestDecoding && this.vm.policy.checksBody(this.requestApiKey);
   }
 
   onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void {

@@ -28,6 +28,8 @@ export class FrameAssembler {
 
   frames: i64 = 0;
   streamOffset: i64 = 0; // bytes of this direction seen so far
+  /** Stream offset of the current (or last) frame's length prefix. */
+  frameStart: i64 = 0;
   bytesCopied: i64 = 0; // bytes copied into the VM (for benchmarks and tests)
   hostReads: i64 = 0;
 
@@ -60,6 +62,18 @@ export class FrameAssembler {
     return this.phase == PHASE_LOST;
   }
 
+  /** True while the frame in progress has not had its whole header yet (length prefix included). */
+  inHeader(): bool {
+    return this.phase == PHASE_HEADER || (this.phase == PHASE_LENGTH && this.carryLength > 0);
+  }
+
+  /** Stream offset where the frame in progress began, or -1 between frames. */
+  pendingFrameStart(): i64 {
+    if (this.phase == PHASE_HEADER || this.phase == PHASE_BODY) return this.frameStart;
+    if (this.phase == PHASE_LENGTH && this.carryLength > 0) return this.streamOffset - <i64>this.carryLength;
+    return -1;
+  }
+
   /** Processes every byte of one data callback. */
   feed(source: ByteSource): void {
     enterCallback();
@@ -82,6 +96,9 @@ export class FrameAssembler {
       this.carryLength = 0;
     }
     while (this.phase != PHASE_LOST) {
+      // The listener decided the rest of the stream is not to be read (an enforced policy rule:
+      // the connection closes, frameStart names the frame that broke it).
+      if (this.listener.stopFeeding()) break;
       if (this.skipRemaining > 0) {
         const fromStage = min(this.skipRemaining, end - start);
         start += fromStage;
@@ -128,6 +145,7 @@ export class FrameAssembler {
         if (staged < need) continue;
       }
       if (this.phase == PHASE_LENGTH) {
+        this.frameStart = this.streamOffset + <i64>pos - <i64>staged;
         this.beginFrame(readI32(scratch + <usize>start));
         start += 4;
         continue;

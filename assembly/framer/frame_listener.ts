@@ -22,4 +22,8 @@ export abstract class FrameListener extends CorrelationResolver {
   abstract onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void;
   /** The length prefix is impossible (negative or over the limit): framing of this direction is lost. */
   abstract onFramingLost(direction: i32, reason: string, streamOffset: i64): void;
+  /** True when the framer must read no further (the rest of the callback's bytes are dropped). */
+  stopFeeding(): bool {
+    return false;
+  }
 }

@@ -34,6 +34,12 @@ export class Policy {
     return "";
   }
 
+  /** True when a request of this API can break a rule only its body shows (Produce rules). */
+  checksBody(apiKey: i16): bool {
+    const c = this.config;
+    return c.enabled && apiKey == 0 && (c.produceAcks.length > 0 || c.produceMaxBytes > 0 || c.produceCodecs != 0 || c.produceDenyTransactional);
+  }
+
   checkAcks(acks: i16): string {
     const c = this.config;
     if (!c.enabled || c.produceAcks.length == 0) return "";

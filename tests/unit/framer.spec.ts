@@ -2,6 +2,8 @@ import { FrameAssembler } from "../../assembly/framer/frame_assembler";
 import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../../assembly/framer/frame_listener";
 import { MemorySource } from "../../assembly/bytes/byte_source";
 import { Bytes, requestFrame, concat, Recorder, feedSplit, sameEvents } from "./helpers";
+import { RequestHeader } from "../../assembly/protocol/request_header";
+import { Stepper } from "../../assembly/framer/stepper";
 
 function sampleStream(): u8[] {
   return concat([
@@ -244,3 +246,45 @@ describe("framer: responses", () => {
   });
 });
 
+/** Stops the framer at the first request whose client id is "rogue" (an enforced policy). */
+class StopAtRogue extends Recorder {
+  stopped: bool = false;
+  onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
+    super.onRequestHeader(h, frameLength);
+    if (h.clientId !== null && (h.clientId as string) == "rogue") this.stopped = true;
+    return null;
+  }
+  stopFeeding(): bool {
+    return this.stopped;
+  }
+}
+
+describe("framer: frame offsets for an enforcing filter", () => {
+  it("names where the offending frame starts and reads no further, at every split", () => {
+    const a1 = requestFrame(18, 3, 1, "good", 3);
+    const a2 = requestFrame(3, 12, 2, "good", 9);
+    const stream = concat([a1, a2, requestFrame(3, 12, 3, "rogue", 9), requestFrame(3, 12, 4, "good", 9)]);
+    for (let cut = 0; cut < stream.length; cut++) {
+      const r = new StopAtRogue();
+      const a = new FrameAssembler(DIRECTION_REQUEST, r);
+      feedSplit(a, stream, cut == 0 ? [] : [cut]);
+      expect(r.stopped).toBe(true);
+      expect(a.frameStart).toBe(a1.length + a2.length, "split at " + cut.toString());
+      expect(r.events.length).toBe(3); // the frame after the offending one is never read
+    }
+  });
+
+  it("knows where the frame in progress began, inside its length prefix too", () => {
+    const a1 = requestFrame(18, 3, 1, "good", 3);
+    const stream = concat([a1, requestFrame(3, 12, 2, "next", 9)]);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const a = new FrameAssembler(DIRECTION_REQUEST, new Recorder());
+      const buf = new Uint8Array(stream.length);
+      for (let i = 0; i < stream.length; i++) buf[i] = stream[i];
+      a.feed(new MemorySource(buf.dataStart, cut));
+      const expected: i64 = cut < a1.length ? 0 : cut == a1.length ? -1 : <i64>a1.length;
+      expect(a.pendingFrameStart()).toBe(expected, "cut at " + cut.toString());
+      expect(a.inHeader()).toBe(cut < 4 + 15 || (cut > a1.length && cut < a1.length + 4 + 15), "cut at " + cut.toString());
+    }
+  });
+});
