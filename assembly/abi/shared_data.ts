@@ -31,3 +31,22 @@ export function setSharedString(key: string, value: string): void {
   const v = String.UTF8.encode(value);
   proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, 0);
 }
+
+/**
+ * A CAS value no key is expected to have: proxy-wasm-cpp-host hands out CAS values from one
+ * counter (1, 2, 3, ..., skipping 0 on wrap-around) shared by every key of the process, so a key
+ * carries this one only after some 4 billion shared-data writes, and then only one key at a time.
+ */
+const NEVER_CAS: u32 = 0xffffffff;
+
+/**
+ * Stores `value` under `key` unless the key exists; true when this call created it. The host
+ * (proxy-wasm-cpp-host SharedData::set) creates a missing key whatever the CAS, and refuses to
+ * change an existing one whose CAS differs: so among VMs racing to create the same key, exactly
+ * one gets true.
+ */
+export function createSharedString(key: string, value: string): bool {
+  const k = String.UTF8.encode(key);
+  const v = String.UTF8.encode(value);
+  return proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, NEVER_CAS) == 0;
+}

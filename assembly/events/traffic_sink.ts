@@ -105,7 +105,7 @@ export class TrafficSink extends DecodeSink {
   topicEnd(): void {
     if (this.apiKey == METADATA && this.isResponse && this.topic.length > 0) {
       if (this.hasTopicId) this.vm.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
-      if (this.vm.noteMetadataTopic(this.topic)) this.metrics.metadataTopics(this.vm.metadataTopicCount());
+      if (this.vm.noteMetadataTopic(this.topic)) this.metrics.metadataTopicSeen();
     }
   }
 

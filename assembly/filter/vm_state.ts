@@ -6,7 +6,7 @@ import { LabelLimiter, sanitizeLabel } from "../metrics/labels";
 import { KafkaMetrics } from "../metrics/kafka_metrics";
 import { registry } from "../metrics/registry";
 import * as names from "../metrics/names";
-import { getSharedString, setSharedString } from "../abi/shared_data";
+import { getSharedString, setSharedString, createSharedString } from "../abi/shared_data";
 import { Policy } from "../policy/policy";
 
 const MAX_TOPIC_IDS: i32 = 100000;
@@ -58,15 +58,15 @@ export class VmState {
     return shared;
   }
 
-  /** Notes a topic named in a Metadata response; true when it is new. */
+  /**
+   * Notes a topic named in a Metadata response; true when no VM of this sidecar had seen it (then
+   * the caller adds it to kafka_metadata_topics, the one gauge all worker VMs add to). Which VM
+   * counts a topic is decided in Envoy's shared data: the one that creates the topic's key.
+   */
   noteMetadataTopic(name: string): bool {
     if (this.metadataTopics.has(name) || this.metadataTopics.size >= MAX_TOPIC_IDS) return false;
     this.metadataTopics.add(name);
-    return true;
-  }
-
-  metadataTopicCount(): i32 {
-    return this.metadataTopics.size;
+    return createSharedString("kafka-filter.metadata-topic." + name, "1");
   }
 }
 

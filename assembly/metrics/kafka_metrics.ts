@@ -181,8 +181,13 @@ export class KafkaMetrics {
     registry.count(names.metricName(names.CLIENT_SOFTWARE_TOTAL, [names.TAG_CLIENT_ID, client, names.TAG_CLIENT_SOFTWARE_NAME, name, names.TAG_CLIENT_SOFTWARE_VERSION, version]));
   }
 
-  metadataTopics(count: i32): void {
-    registry.set(names.metricName(names.METADATA_TOPICS, []), <u64>count);
+  /**
+   * A topic no VM of the sidecar had seen in a Metadata response. Every worker VM adds to the same
+   * gauge, so it counts the sidecar's distinct topics (a set per VM would hold the count of
+   * whichever VM wrote last).
+   */
+  metadataTopicSeen(): void {
+    registry.gaugeAdd(names.metricName(names.METADATA_TOPICS, []), 1);
   }
 
   producedWithoutAcks(client: string): void {
