@@ -75,6 +75,88 @@ export function recordBatch(count: number, codec: number, payload = 10): Buffer 
   return b;
 }
 
+const CRC32C = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32c(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC32C[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function zigzag(v: number): Buffer {
+  return uvarint(((v << 1) ^ (v >> 31)) >>> 0);
+}
+
+/** A valid (CRC-checked) uncompressed v2 record batch of these values, as a broker accepts it. */
+export function validBatch(values: string[]): Buffer {
+  const records = values.map((v, i) => {
+    const value = Buffer.from(v, 'utf8');
+    const body = Buffer.concat([Buffer.from([0]), zigzag(0), zigzag(i), zigzag(-1), zigzag(value.length), value, zigzag(0)]);
+    return Buffer.concat([zigzag(body.length), body]);
+  });
+  const afterCrc = Buffer.alloc(40);
+  afterCrc.writeInt16BE(0, 0); // attributes: no compression
+  afterCrc.writeInt32BE(values.length - 1, 2); // last offset delta
+  const now = BigInt(Date.now());
+  afterCrc.writeBigInt64BE(now, 6);
+  afterCrc.writeBigInt64BE(now, 14);
+  afterCrc.writeBigInt64BE(-1n, 22); // producer id
+  afterCrc.writeInt16BE(-1, 30); // producer epoch
+  afterCrc.writeInt32BE(-1, 32); // base sequence
+  afterCrc.writeInt32BE(values.length, 36);
+  const tail = Buffer.concat([afterCrc, ...records]);
+  const head = Buffer.alloc(21);
+  head.writeBigInt64BE(0n, 0);
+  head.writeInt32BE(9 + tail.length, 8); // batch length: epoch, magic, crc, then the rest
+  head.writeInt32BE(-1, 12);
+  head.writeInt8(2, 16);
+  head.writeUInt32BE(crc32c(tail), 17);
+  return Buffer.concat([head, tail]);
+}
+
+/** Fetch v12 request (flexible, topics by name): one partition from `offset`. */
+export function fetchRequest(correlationId: number, clientId: string | null, topic: string, offset: bigint): Buffer {
+  const fixed = Buffer.alloc(25);
+  fixed.writeInt32BE(-1, 0); // replica id
+  fixed.writeInt32BE(500, 4); // max wait ms
+  fixed.writeInt32BE(1, 8); // min bytes
+  fixed.writeInt32BE(1 << 20, 12); // max bytes
+  fixed.writeInt8(0, 16); // isolation level
+  fixed.writeInt32BE(0, 17); // session id
+  fixed.writeInt32BE(-1, 21); // session epoch: no session
+  const partition = Buffer.alloc(32);
+  partition.writeInt32BE(0, 0); // partition
+  partition.writeInt32BE(-1, 4); // current leader epoch
+  partition.writeBigInt64BE(offset, 8);
+  partition.writeInt32BE(-1, 16); // last fetched epoch
+  partition.writeBigInt64BE(-1n, 20); // log start offset
+  partition.writeInt32BE(1 << 20, 28); // partition max bytes
+  return frame(Buffer.concat([
+    requestHeader(1, 12, correlationId, clientId, true), fixed,
+    uvarint(2), compactString(topic), uvarint(2), partition, Buffer.from([0]), Buffer.from([0]), // topics
+    uvarint(1), // forgotten topics: none
+    compactString(''), // rack id
+    Buffer.from([0]),
+  ]));
+}
+
+/** The error code of the first partition of a Produce v9 response (header v1). */
+export function produceError(response: Buffer): number {
+  let at = 5; // correlation id, empty header tags
+  at += 1; // one topic
+  at += response[at] ; // compact string: length + 1, so this skips the length byte and the name
+  at += 1; // one partition
+  return response.readInt16BE(at + 4);
+}
+
 /** Produce v9 request (flexible): one topic, one partition, these record batches. */
 export function produceRequest(correlationId: number, clientId: string | null, topic: string, batches: Buffer[], acks = -1): Buffer {
   const records = Buffer.concat(batches);
