@@ -2,14 +2,18 @@
 // real Envoy in front of the real broker (`make test-e2e`: the broker advertises Envoy's port):
 //   #1 a client with an empty (not null) client id is counted like a null one, every series there;
 //   #2 an ApiVersions probe newer than the broker's maximum is counted under ApiVersions, its v0
-//      UNSUPPORTED_VERSION answer decoded and its error counted; unknown keys stay "unknown";
+//      UNSUPPORTED_VERSION answer decoded and its error counted; unknown keys stay "unknown"; the
+//      answer of a broker that does support the probe is an unknown frame, not a malformed one
+//      (that test talks to a fake broker, not the real one);
 //   #3 kafka_metadata_topics counts the sidecar's distinct topics with 1, 2 and 4 worker VMs.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BOOTSTRAP, startFilterEnvoy, assertNoVmFailure, type FilterEnvoy } from './filter_envoy.ts';
-import { total, find, type Series } from './prom.ts';
+import { total, find, parsePrometheus, type Series } from './prom.ts';
+import { startEnvoy } from '../envoy/envoy.ts';
+import net from 'node:net';
 import { RawConnection, apiVersionsRequest, fetchRequest, frame, metadataRequest, produceError, produceRequest, requestHeader, validBatch } from './kafka_wire.ts';
 import { runClient } from './clients.ts';
 
@@ -110,6 +114,45 @@ test('#2 ApiVersions probe above the broker maximum: counted under ApiVersions v
   assert.equal(total(s, 'kafka_frames_unknown_total'), 0, 'the probe is no unknown frame (the alert stays quiet)');
   assert.equal(total(s, 'kafka_response_errors_total', { api: 'ApiVersions', error: 'UNSUPPORTED_VERSION' }), 1, 'the error is counted');
   assertNoVmFailure(envoy);
+});
+
+test('#2 a broker newer than the tables that supports the probe: its answer is an unknown response frame, not malformed (fake broker)', async () => {
+  // A fake broker that answers ApiVersions v5 as a v5-supporting broker would: a flexible body
+  // (error 0, compact array of api keys, throttle time, tags) after a v0 header.
+  const server = net.createServer((sock) => {
+    let pending = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const req = pending.subarray(4, 4 + pending.readInt32BE(0));
+        pending = pending.subarray(4 + req.length);
+        const body = Buffer.from([0, 0, 3, 0, 18, 0, 0, 0, 5, 0, 0, 3, 0, 0, 0, 13, 0, 0, 0, 0, 0, 0]);
+        const head = Buffer.alloc(4);
+        head.writeInt32BE(req.readInt32BE(4)); // correlation id
+        sock.write(frame(Buffer.concat([head, body])));
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const e = await startEnvoy({ upstreamPort: (server.address() as net.AddressInfo).port, pluginConfig: {} });
+  try {
+    const c = await RawConnection.open(e.port);
+    await c.write(apiVersionsRequest(5, 21, 'new-client'));
+    await c.readFrames(1);
+    c.close();
+    await new Promise((r) => setTimeout(r, 300));
+    const s = parsePrometheus(await e.prometheus());
+    assert.equal(total(s, 'kafka_requests_total', { api: 'ApiVersions', api_version: '5' }), 1);
+    assert.equal(total(s, 'kafka_responses_total', { api: 'ApiVersions' }), 1, 'the answer matched the probe');
+    assert.equal(total(s, 'kafka_frames_malformed_total'), 0, 'not malformed');
+    assert.equal(total(s, 'kafka_frames_unknown_total', { direction: 'response' }), 1, 'an answer outside the tables');
+    assert.equal(total(s, 'kafka_response_errors_total'), 0);
+    assertNoVmFailure(e);
+  } finally {
+    await e.close();
+    server.close();
+  }
 });
 
 test('#2 a key the tables do not have stays api="unknown" and is an unknown frame', async () => {
