@@ -1,7 +1,7 @@
 // One Envoy network-filter context per TCP connection: feeds each direction's bytes to its
 // framer and lets them through unchanged. Only an enforced policy changes what flows: a request
 // waiting for its verdict is held back, and the frames before one that breaks a rule are let
-// through while it and everything after it are dropped (gate.ts decides, EnforcedRequests applies).
+// through while it and everything after it are dropped (gate.ts decides, gate() below applies it).
 import { Context, RootContext, FilterStatusValues, BufferTypeValues } from "@solo-io/proxy-runtime/assembly";
 import { proxy_set_buffer_bytes } from "@solo-io/proxy-runtime/assembly/imports";
 import { HostBufferSource } from "../abi/host_buffer";
