@@ -29,6 +29,17 @@ describe("glob", () => {
 });
 
 describe("policy", () => {
+  it("says which requests an enforcing filter must hold until their body is decoded", () => {
+    expect(policy("{}").checksBody(0)).toBe(false);
+    expect(policy('{"policy":{"client_id":{"required":true}}}').checksBody(0)).toBe(false);
+    const p = policy('{"policy":{"produce":{"allowed_compression":["lz4"]}}}');
+    expect(p.checksBody(0)).toBe(true); // Produce
+    expect(p.checksBody(1)).toBe(false); // Fetch: no body rules
+    expect(policy('{"policy":{"produce":{"allowed_acks":[-1]}}}').checksBody(0)).toBe(true);
+    expect(policy('{"policy":{"produce":{"max_records_bytes":1024}}}').checksBody(0)).toBe(true);
+    expect(policy('{"policy":{"produce":{"deny_transactional":true}}}').checksBody(0)).toBe(true);
+  });
+
   it("is off without a policy section", () => {
     const p = policy("{}");
     expect(p.checkHeader(32, 0, null)).toBe("");
