@@ -2,7 +2,7 @@
 // names.ts; labels are sanitised and capped per VM (see labels.ts and vm_state.ts).
 import * as names from "./names";
 import { registry, COUNTER, GAUGE, HISTOGRAM } from "./registry";
-import { apiKeyCount, apiName, isKnownKey, newestVersion } from "../protocol/api_table";
+import { apiKeyCount, apiName, isKnownKey, isPlausibleVersion } from "../protocol/api_table";
 import { PluginConfig } from "../config/plugin_config";
 import { RecordsInfo } from "../codec/sink";
 import { ERROR_NAMES, MAX_ERROR_CODE, UNKNOWN_SERVER_ERROR_NAME } from "../protocol/generated/error_names";
@@ -32,14 +32,6 @@ export class TopicSeries {
 /** The `api` label: the API's name for keys in the table, else "unknown" (bounded cardinality). */
 export function apiLabel(apiKey: i16): string {
   return apiKey >= 0 && <i32>apiKey < apiKeyCount() ? apiName(apiKey) : "unknown";
-}
-
-/** Versions a known API's `api_version` label keeps above the newest the tables decode. */
-export const VERSION_LABEL_SLACK: i32 = 8;
-
-/** True when `api_version` carries this version's number (else "unknown"). */
-export function versionLabelled(apiKey: i16, apiVersion: i16): bool {
-  return apiVersion >= 0 && <i32>apiVersion <= newestVersion(apiKey) + VERSION_LABEL_SLACK;
 }
 
 /** Per-API metric ids, indexed by API key (the last slot is "unknown"). */
@@ -75,12 +67,12 @@ export class RequestSeries {
       this.ids.clear();
       this.client = client;
     }
-    // Unknown keys share one series (api/api_version "unknown"); a known key keeps its name and
-    // its version up to VERSION_LABEL_SLACK above the newest the tables decode (a newer client's
-    // probe, a version a newer broker added, one below Kafka 4's minimums), other versions are
+    // Unknown keys share one series (api/api_version "unknown"); a known key keeps its name, and
+    // its version when plausible (up to VERSION_SLACK above the newest the tables decode: a newer
+    // client's probe, a version a newer broker added, one below Kafka 4's minimums), else
     // "unknown": a hostile client cannot mint a series, or a cache entry, per made-up version.
     const knownKey = isKnownKey(apiKey);
-    const labelled = knownKey && versionLabelled(apiKey, apiVersion);
+    const labelled = isPlausibleVersion(apiKey, apiVersion);
     const key = !knownKey ? -1 : (<i32>apiKey << 16) | (labelled ? <i32>apiVersion & 0xffff : 0xffff);
     if (this.ids.has(key)) return this.ids.get(key);
     const tags: string[] = [names.TAG_API, knownKey ? apiLabel(apiKey) : "unknown"];

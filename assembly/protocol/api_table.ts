@@ -15,6 +15,17 @@ export function isKnownApi(apiKey: i32, version: i32): bool {
 export function isKnownKey(apiKey: i32): bool {
   return generatedName(apiKey).length > 0;
 }
+/**
+ * Versions of a known key above the newest the tables decode that are still read as Kafka would
+ * (header per flexibleVersions, a labelled api_version): a newer client's or broker's next few
+ * versions. Further versions are made up: only the fields every header version has are read.
+ */
+export const VERSION_SLACK: i32 = 8;
+
+/** True for a known key and a version from 0 to VERSION_SLACK above the newest decoded. */
+export function isPlausibleVersion(apiKey: i32, version: i32): bool {
+  return version >= 0 && isKnownKey(apiKey) && version <= newestVersion(apiKey) + VERSION_SLACK;
+}
 /** The newest version the codec decodes, or -1 for keys the tables do not have. */
 export function newestVersion(apiKey: i32): i32 {
   return isKnownKey(apiKey) ? <i32>unchecked(API_MAX_VERSION[apiKey]) : -1;
@@ -31,18 +42,19 @@ export function apiName(apiKey: i32): string {
  * version they know and retry lower.
  */
 export function isApiVersionsProbe(apiKey: i32, version: i32): bool {
-  return apiKey == <i32>API_VERSIONS_KEY && version > newestVersion(apiKey);
+  return apiKey == <i32>API_VERSIONS_KEY && version > newestVersion(apiKey) && isPlausibleVersion(apiKey, version);
 }
 /**
  * True when the request header has tagged fields (header v2). As in Kafka's generated
- * ApiMessageType.requestHeaderVersion, this follows the API's flexibleVersions ("N+") for any
- * version of a known key, including versions above the newest the tables decode (a newer
- * client's ApiVersions probe); for unknown keys only the fields every header version has are read.
+ * ApiMessageType.requestHeaderVersion, this follows the API's flexibleVersions ("N+") for the
+ * versions of a known key, including plausible ones above the newest the tables decode (a newer
+ * client's ApiVersions probe); for unknown keys and made-up versions only the fields every header
+ * version has are read.
  */
 export function isFlexible(apiKey: i32, version: i32): bool {
-  return isKnownKey(apiKey) && isFlexibleRequest(apiKey, version);
+  return isPlausibleVersion(apiKey, version) && isFlexibleRequest(apiKey, version);
 }
 /** True when the response header has tagged fields (v1); ApiVersions responses always use v0. */
 export function isFlexibleResponseHeader(apiKey: i32, version: i32): bool {
-  return apiKey != <i32>API_VERSIONS_KEY && isKnownKey(apiKey) && isFlexibleResponse(apiKey, version);
+  return apiKey != <i32>API_VERSIONS_KEY && isPlausibleVersion(apiKey, version) && isFlexibleResponse(apiKey, version);
 }

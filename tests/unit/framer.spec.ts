@@ -196,27 +196,40 @@ describe("framer: bad input", () => {
 });
 
 describe("framer: unknown versions", () => {
-  it("reads a header of a version newer than the tables as Kafka does, and skips the body", () => {
-    // Produce v200: Kafka derives the header version from the API's flexibleVersions (9+), so
-    // tagged fields follow the client id (an empty section here), then the body.
-    const unknown = new Bytes().i16(0).i16(200).i32(51).str("probe").zeros(7).frame();
-    const r = new Recorder();
-    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([unknown, requestFrame(18, 3, 52, "next", 0)]), []);
-    expect(r.malformed).toBe(0);
-    expect(r.events[0]).toBe("req 0v200 #51 probe");
-    expect(r.events[1]).toBe("req 18v3 #52 next");
-  });
-
-  it("reads the tagged fields of an ApiVersions probe newer than the tables (header v2)", () => {
-    // ApiVersions v9 with one tagged field of 3 bytes in its header, then a 2-byte body.
-    const probe = new Bytes().i16(18).i16(9).i32(53).str("newer").varint(1).varint(0).varint(3).zeros(3).zeros(2).frame();
-    const stream = concat([probe, requestFrame(18, 3, 54, "next", 0)]);
+  it("reads a header of a plausible newer version as Kafka does, and skips the body", () => {
+    // Produce v15 (the tables know 3-13): Kafka derives the header version from the API's
+    // flexibleVersions (9+), so a tagged-field section (one 2-byte field here) follows the client id.
+    const newer = new Bytes().i16(0).i16(15).i32(51).str("probe").varint(1).varint(0).varint(2).zeros(2).zeros(7).frame();
+    const stream = concat([newer, requestFrame(18, 3, 52, "next", 0)]);
     for (let cut = 0; cut < stream.length; cut++) {
       const r = new Recorder();
       feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cut == 0 ? [] : [cut]);
       expect(r.malformed).toBe(0);
-      expect(r.events[0]).toBe("req 18v9 #53 newer");
-      expect(r.events[1]).toBe("req 18v3 #54 next");
+      expect(r.events[0]).toBe("req 0v15 #51 probe");
+      expect(r.events[1]).toBe("req 18v3 #52 next");
+    }
+  });
+
+  it("reads only the common header fields of a made-up version, and skips the rest", () => {
+    // Produce v200 is far beyond any real version: no tagged fields are assumed.
+    const unknown = new Bytes().i16(0).i16(200).i32(53).str("probe").zeros(7).frame();
+    const r = new Recorder();
+    feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), concat([unknown, requestFrame(18, 3, 54, "next", 0)]), []);
+    expect(r.malformed).toBe(0);
+    expect(r.events[0]).toBe("req 0v200 #53 probe");
+    expect(r.events[1]).toBe("req 18v3 #54 next");
+  });
+
+  it("reads the tagged fields of an ApiVersions probe newer than the tables (header v2)", () => {
+    // ApiVersions v9 with one tagged field of 3 bytes in its header, then a 2-byte body.
+    const probe = new Bytes().i16(18).i16(9).i32(55).str("newer").varint(1).varint(0).varint(3).zeros(3).zeros(2).frame();
+    const stream = concat([probe, requestFrame(18, 3, 56, "next", 0)]);
+    for (let cut = 0; cut < stream.length; cut++) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, cut == 0 ? [] : [cut]);
+      expect(r.malformed).toBe(0);
+      expect(r.events[0]).toBe("req 18v9 #55 newer");
+      expect(r.events[1]).toBe("req 18v3 #56 next");
     }
   });
 });
