@@ -36,19 +36,18 @@ export class TrafficSink extends DecodeSink {
   private highWatermark: i64 = -1;
   private nextOffset: i64 = -1;
   private lastSeries: TopicSeries | null = null;
-  // Produce records of the current request, per records field, until the request is complete.
+  // Produce records of the current request, added up per (topic, client) series until the request
+  // is complete: one entry per distinct series (bounded by the topic label cap), never one per
+  // partition or batch, so a frame's state does not grow with its shape.
   private pending: TopicSeries[] = [];
-  private pendingBytes: i32[] = [];
+  private pendingBytes: i64[] = [];
   private pendingRecords: i64[] = [];
-  private pendingBatches: i32[] = [];
-  private scratch: RecordsInfo = new RecordsInfo();
+  private pendingBatches: i64[] = [];
+  private pendingIndex: Map<usize, i32> = new Map<usize, i32>();
+  private pendingLast: i32 = -1;
   private softwareName: string = "";
   private softwareVersion: string = "";
-  /**
-   * Fetch offsets of the connection's latest Fetch request by "topic|partition", shared by the
-   * request-direction and response-direction sinks of one connection.
-   */
-  constructor(private vm: VmState, private metrics: KafkaMetrics, private listener: TrafficListener, private fetchOffsets: Map<string, i64>) {
+  constructor(private vm: VmState, private metrics: KafkaMetrics, private listener: TrafficListener) {
     super();
   }
 
@@ -65,21 +64,18 @@ export class TrafficSink extends DecodeSink {
       this.pendingBytes.length = 0;
       this.pendingRecords.length = 0;
       this.pendingBatches.length = 0;
+      this.pendingIndex.clear();
     }
+    this.pendingLast = -1;
     this.topic = "";
     this.hasTopicId = false;
-    if (apiKey == FETCH && !isResponse) this.fetchOffsets.clear();
   }
 
   /** Called after a body decoded completely; `delivered` is false when a policy stopped it. */
   endFrame(delivered: bool): void {
     if (delivered) {
-      const info = this.scratch;
       for (let i = 0; i < this.pending.length; i++) {
-        info.totalBytes = this.pendingBytes[i];
-        info.recordCount = this.pendingRecords[i];
-        info.batchCount = this.pendingBatches[i];
-        this.metrics.produced(this.pending[i], info);
+        this.metrics.produced(this.pending[i], this.pendingBytes[i], this.pendingRecords[i], this.pendingBatches[i]);
       }
     }
     if (this.apiKey == API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
@@ -127,14 +123,14 @@ export class TrafficSink extends DecodeSink {
 
   partitionEnd(): void {
     if (this.apiKey != FETCH || this.partition < 0) return;
-    const key = this.topicLabel() + "|" + this.partition.toString();
     if (!this.isResponse) {
-      if (this.fetchOffset >= 0) this.fetchOffsets.set(key, this.fetchOffset);
+      if (this.fetchOffset >= 0) this.metrics.noteFetchOffset(this.metrics.progressKey(this.clientLabel, this.topicLabel(), this.partition), this.fetchOffset);
     } else if (this.highWatermark >= 0) {
       // Where the consumer stands after this fetch: past the records returned, else where it asked.
-      const asked = this.fetchOffsets.has(key) ? this.fetchOffsets.get(key) : -1;
-      const position = max(asked, this.nextOffset);
-      this.metrics.fetchProgress(this.clientLabel, this.topicLabel(), this.partition, position, this.highWatermark);
+      const topic = this.topicLabel();
+      const key = this.metrics.progressKey(this.clientLabel, topic, this.partition);
+      const position = max(this.metrics.askedOffset(key), this.nextOffset);
+      this.metrics.fetchProgress(key, this.clientLabel, topic, this.partition, position, this.highWatermark);
     }
   }
 
@@ -166,15 +162,32 @@ export class TrafficSink extends DecodeSink {
       const rule = this.vm.policy.checkRecords(info);
       if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
       // Counted when the request is complete, so a request a policy stops is not counted as produced.
-      this.pending.push(this.series());
-      this.pendingBytes.push(info.totalBytes);
-      this.pendingRecords.push(info.recordCount);
-      this.pendingBatches.push(info.batchCount);
+      this.addPending(this.series(), info);
     }
     else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
       this.metrics.fetched(this.series(), info);
       this.nextOffset = info.nextOffset;
     }
+  }
+
+  private addPending(series: TopicSeries, info: RecordsInfo): void {
+    let i = this.pendingLast;
+    if (i < 0 || this.pending[i] !== series) {
+      const key = changetype<usize>(series);
+      if (this.pendingIndex.has(key)) i = this.pendingIndex.get(key);
+      else {
+        i = this.pending.length;
+        this.pending.push(series);
+        this.pendingBytes.push(0);
+        this.pendingRecords.push(0);
+        this.pendingBatches.push(0);
+        this.pendingIndex.set(key, i);
+      }
+      this.pendingLast = i;
+    }
+    this.pendingBytes[i] += <i64>info.totalBytes;
+    this.pendingRecords[i] += info.recordCount;
+    this.pendingBatches[i] += <i64>info.batchCount;
   }
 
   /** Metric ids for the current topic and client (the last pair is kept: frames repeat them). */

@@ -61,10 +61,9 @@ export class KafkaSession extends FrameListener {
     this.inflight = new InFlightTable(config.maxInFlightPerConnection);
     this.metrics = vm.metrics;
     this.requestSeries = new RequestSeries(config);
-    const fetchOffsets = new Map<string, i64>();
     const traffic = new SessionTraffic(this);
-    this.requestSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
-    this.responseSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
+    this.requestSink = new TrafficSink(vm, vm.metrics, traffic);
+    this.responseSink = new TrafficSink(vm, vm.metrics, traffic);
   }
 
   /** The request just added to the in-flight table expects no response. */

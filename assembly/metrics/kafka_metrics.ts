@@ -98,6 +98,11 @@ export class KafkaMetrics {
   private inflight: ApiSeries = new ApiSeries(GAUGE, names.INFLIGHT_REQUESTS);
   private throttle: ApiSeries = new ApiSeries(HISTOGRAM, names.THROTTLE_TIME_MS);
   private topicSeries: Map<string, TopicSeries> = new Map<string, TopicSeries>();
+  /**
+   * Offsets the latest Fetch requests asked for, by progress key: per VM, so at most one entry per
+   * admitted partition series (max_partition_series), whatever the connections or frames.
+   */
+  private fetchOffsets: Map<string, i64> = new Map<string, i64>();
 
   constructor(private config: PluginConfig) {
     this.partitionSeries = new LabelLimiter(config.maxPartitionSeries);
@@ -139,16 +144,16 @@ export class KafkaMetrics {
     return tags;
   }
 
-  produced(series: TopicSeries, info: RecordsInfo): void {
+  produced(series: TopicSeries, bytes: i64, records: i64, batches: i64): void {
     if (series.produceBytes == UNDEFINED) {
       const tags = this.topicClientTags(series.topic, series.client);
       series.produceBytes = registry.id(COUNTER, names.metricName(names.PRODUCE_BYTES_TOTAL, tags));
       series.produceRecords = registry.id(COUNTER, names.metricName(names.PRODUCE_RECORDS_TOTAL, tags));
       series.produceBatches = registry.id(COUNTER, names.metricName(names.PRODUCE_BATCHES_TOTAL, tags));
     }
-    registry.addId(series.produceBytes, info.totalBytes);
-    registry.addId(series.produceRecords, info.recordCount);
-    registry.addId(series.produceBatches, info.batchCount);
+    registry.addId(series.produceBytes, bytes);
+    registry.addId(series.produceRecords, records);
+    registry.addId(series.produceBatches, batches);
   }
 
   fetched(series: TopicSeries, info: RecordsInfo): void {
@@ -191,11 +196,29 @@ export class KafkaMetrics {
     registry.count(names.metricName(names.PRODUCE_ACKS0_REQUESTS_TOTAL, tags));
   }
 
-  /** Consumer progress of one partition: the client's position after a fetch, and the high watermark. */
-  fetchProgress(client: string, topic: string, partition: i32, fetchOffset: i64, highWatermark: i64): void {
-    if (!this.config.consumerProgress) return;
+  /**
+   * The consumer-progress key of a (client, topic, partition), or "" when consumer progress is off
+   * or the partition-series cap is reached (then nothing is kept for it).
+   */
+  progressKey(client: string, topic: string, partition: i32): string {
+    if (!this.config.consumerProgress) return "";
     const key = client + "|" + topic + "|" + partition.toString();
-    if (this.partitionSeries.admit(key) != key) return; // over the series cap: counted in the limiter
+    return this.partitionSeries.admit(key) == key ? key : "";
+  }
+
+  /** Remembers the offset a Fetch request asked for (one entry per admitted partition series). */
+  noteFetchOffset(key: string, offset: i64): void {
+    if (key.length > 0) this.fetchOffsets.set(key, offset);
+  }
+
+  /** The offset last asked for this partition series, or -1. */
+  askedOffset(key: string): i64 {
+    return key.length > 0 && this.fetchOffsets.has(key) ? this.fetchOffsets.get(key) : -1;
+  }
+
+  /** Consumer progress of one partition: the client's position after a fetch, and the high watermark. */
+  fetchProgress(key: string, client: string, topic: string, partition: i32, fetchOffset: i64, highWatermark: i64): void {
+    if (key.length == 0) return; // progress off, or over the series cap (counted in the limiter)
     const p = partition.toString();
     registry.set(names.metricName(names.PARTITION_HIGH_WATERMARK, [names.TAG_TOPIC, topic, names.TAG_PARTITION, p]), <u64>max<i64>(highWatermark, 0));
     if (fetchOffset < 0) return;
