@@ -2,7 +2,7 @@
 // records produced or fetched per topic/partition, error codes, throttling, client software,
 // consumer progress and topics named in Metadata responses. Knows which API it is decoding; knows
 // nothing of how metrics are named (metrics/kafka_metrics.ts does that).
-import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION } from "../codec/sink";
+import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION, R_SASL_MECHANISM, SCOPE_BODY } from "../codec/sink";
 import { KafkaMetrics, TopicSeries } from "../metrics/kafka_metrics";
 import { VmState } from "../filter/vm_state";
 import { sanitizeLabel } from "../metrics/labels";
@@ -47,6 +47,10 @@ export class TrafficSink extends DecodeSink {
   private pendingLast: i32 = -1;
   private softwareName: string = "";
   private softwareVersion: string = "";
+  /** The mechanism a SaslHandshake request names ("" until decoded). */
+  saslMechanism: string = "";
+  /** The body's top-level error code (-1 when it has none or it was not decoded yet). */
+  bodyErrorCode: i32 = -1;
   constructor(private vm: VmState, private metrics: KafkaMetrics, private listener: TrafficListener) {
     super();
   }
@@ -59,6 +63,8 @@ export class TrafficSink extends DecodeSink {
     this.clientLabel = clientLabel;
     this.softwareName = "";
     this.softwareVersion = "";
+    this.saslMechanism = "";
+    this.bodyErrorCode = -1;
     if (this.pending.length > 0) {
       this.pending.length = 0;
       this.pendingBytes.length = 0;
@@ -135,6 +141,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   errorCode(code: i16, scope: i32): void {
+    if (scope == SCOPE_BODY) this.bodyErrorCode = <i32>code;
     if (code != 0) this.metrics.responseError(this.apiLabel, code);
   }
 
@@ -155,6 +162,7 @@ export class TrafficSink extends DecodeSink {
   text(role: i32, value: string): void {
     if (role == R_CLIENT_SOFTWARE_NAME) this.softwareName = value;
     else if (role == R_CLIENT_SOFTWARE_VERSION) this.softwareVersion = value;
+    else if (role == R_SASL_MECHANISM) this.saslMechanism = value;
   }
 
   records(info: RecordsInfo): void {

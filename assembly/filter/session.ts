@@ -15,7 +15,9 @@ import { logLine, nowNanos, LOG_WARN } from "../abi/host";
 import { BodyStepper } from "../framer/body_stepper";
 import { MODE_ENFORCE } from "../policy/policy_config";
 import { TrafficSink, TrafficListener } from "../events/traffic_sink";
+import { LegacySasl } from "./sasl";
 
+const SASL_HANDSHAKE: i16 = 17;
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
 const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
 
@@ -55,6 +57,10 @@ export class KafkaSession extends FrameListener {
   private requestApiKey: i16 = -1;
   /** The response being decoded answers an ApiVersions probe (decoded as v0). */
   private probeResponse: bool = false;
+  private sasl: LegacySasl = new LegacySasl();
+  /** The request (response) frame being read is a SaslHandshake v0 request (its response). */
+  private requestIsHandshakeV0: bool = false;
+  private responseIsHandshakeV0: bool = false;
 
   constructor(public connectionId: u32, private config: PluginConfig, private vm: VmState) {
     super();
@@ -73,7 +79,16 @@ export class KafkaSession extends FrameListener {
     this.inflight.popNewest();
   }
 
+  frameMode(direction: i32, frameLength: i32): i32 {
+    return this.sasl.frameMode(direction, frameLength);
+  }
+
+  onFramePeek(direction: i32, frameLength: i32, firstByte: u8): bool {
+    return this.sasl.onFramePeek(direction, firstByte);
+  }
+
   onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
+    this.requestIsHandshakeV0 = h.apiKey == SASL_HANDSHAKE && h.apiVersion == 0;
     const known = isKnownApi(h.apiKey, h.apiVersion);
     const api = apiLabel(h.apiKey);
     if (h.clientId !== null && (h.clientId as string) != this.clientId) {
@@ -131,12 +146,16 @@ export class KafkaSession extends FrameListener {
   }
 
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
+    this.responseIsHandshakeV0 = false;
+    if (!this.hasMatch && this.sasl.window) return null; // maybe a SASL token: not reported
     if (!this.hasMatch) {
       registry.count(names.metricName(names.UNMATCHED_RESPONSES_TOTAL, []));
       this.report("response correlation_id=" + h.correlationId.toString() + " matches no request in flight");
       return null;
     }
     const m = this.matched;
+    this.responseIsHandshakeV0 = m.apiKey == SASL_HANDSHAKE && m.apiVersion == 0;
+    if (!this.responseIsHandshakeV0) this.sasl.answered();
     const api = apiLabel(m.apiKey);
     const now = nowNanos();
     this.metrics.response(m.apiKey, now > m.startNanos ? (now - m.startNanos) / 1000 : 0);
@@ -161,11 +180,23 @@ export class KafkaSession extends FrameListener {
 
   onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void {
     if (direction == DIRECTION_REQUEST) {
-      if (bodyDecoded && this.requestDecoding) this.requestSink.endFrame(!this.closeRequested);
+      const decoded = bodyDecoded && this.requestDecoding;
+      if (decoded) this.requestSink.endFrame(!this.closeRequested);
       this.requestDecoding = false;
+      if (this.requestIsHandshakeV0) {
+        // Raw SASL tokens follow: never parsed (see sasl.ts).
+        this.requestIsHandshakeV0 = false;
+        this.sasl.handshakeV0(decoded ? this.requestSink.saslMechanism : "");
+        if (this.sasl.undecodedRest) this.report("legacy SASL handshake (v0) with a mechanism whose token exchange is not known: the rest of this connection is passed through undecoded");
+      }
     } else {
-      if (bodyDecoded && this.responseDecoding) this.responseSink.endFrame(true);
+      const decoded = bodyDecoded && this.responseDecoding;
+      if (decoded) this.responseSink.endFrame(true);
       this.responseDecoding = false;
+      if (this.responseIsHandshakeV0) {
+        this.responseIsHandshakeV0 = false;
+        if (decoded) this.sasl.handshakeResponse(this.responseSink.bodyErrorCode < 0 ? 0 : this.responseSink.bodyErrorCode);
+      }
     }
   }
 

@@ -5,7 +5,7 @@
 // read-only tap on the stream that Envoy forwards.
 import { ByteSource } from "../bytes/byte_source";
 import { Stepper } from "./stepper";
-import { FrameListener, DIRECTION_REQUEST } from "./frame_listener";
+import { FrameListener, DIRECTION_REQUEST, FRAME_OPAQUE, FRAME_PEEK } from "./frame_listener";
 import { readI32 } from "../protocol/primitives";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
@@ -21,6 +21,7 @@ const PHASE_LENGTH: i32 = 0;
 const PHASE_HEADER: i32 = 1;
 const PHASE_BODY: i32 = 2;
 const PHASE_LOST: i32 = 3;
+const PHASE_PEEK: i32 = 4; // waiting for the frame's first byte (FRAME_PEEK)
 
 export class FrameAssembler {
   /** Largest frame accepted; a longer length prefix means framing is lost. */
@@ -55,7 +56,7 @@ export class FrameAssembler {
 
   /** True while a frame is partly received (used to report truncation at close). */
   inFrame(): bool {
-    return this.phase == PHASE_HEADER || this.phase == PHASE_BODY || (this.phase == PHASE_LENGTH && this.carryLength > 0);
+    return this.phase == PHASE_HEADER || this.phase == PHASE_BODY || this.phase == PHASE_PEEK || (this.phase == PHASE_LENGTH && this.carryLength > 0);
   }
 
   isLost(): bool {
@@ -117,7 +118,10 @@ export class FrameAssembler {
       let need = 4;
       let visibleLimit = SCRATCH_SIZE;
       const stepper = this.stepper;
-      if (this.phase != PHASE_LENGTH) {
+      if (this.phase == PHASE_PEEK) {
+        visibleLimit = 1;
+        need = 1;
+      } else if (this.phase != PHASE_LENGTH) {
         if (stepper === null) {
           // Body without a decoder: skip the rest of the frame.
           this.skipRemaining = this.frameLength - this.frameRead;
@@ -148,6 +152,12 @@ export class FrameAssembler {
         this.frameStart = this.streamOffset + <i64>pos - <i64>staged;
         this.beginFrame(readI32(scratch + <usize>start));
         start += 4;
+        continue;
+      }
+      if (this.phase == PHASE_PEEK) {
+        // Nothing consumed: a frame to decode starts with its header, one to skip is skipped whole.
+        if (this.listener.onFramePeek(this.direction, this.frameLength, load<u8>(scratch + <usize>start))) this.beginHeader();
+        else this.phase = PHASE_BODY;
         continue;
       }
       const s = stepper as Stepper;
@@ -195,6 +205,21 @@ export class FrameAssembler {
     this.frameRead = 0;
     this.frameFailed = false;
     this.bodyStepper = false;
+    this.stepper = null;
+    const mode = this.listener.frameMode(this.direction, length);
+    if (mode == FRAME_OPAQUE || (mode == FRAME_PEEK && length == 0)) {
+      this.phase = PHASE_BODY; // no stepper: the frame is skipped by count, never read
+      return;
+    }
+    if (mode == FRAME_PEEK) {
+      this.phase = PHASE_PEEK;
+      return;
+    }
+    this.beginHeader();
+  }
+
+  private beginHeader(): void {
+    const length = this.frameLength;
     this.phase = PHASE_HEADER;
     if (this.requestHeader !== null) {
       (this.requestHeader as RequestHeader).reset(length);

@@ -11,7 +11,20 @@ export function directionName(direction: i32): string {
   return direction == DIRECTION_REQUEST ? "request" : "response";
 }
 
+/** How the framer treats the next frame of a direction (FrameListener.frameMode). */
+export const FRAME_DECODE: i32 = 0; // a Kafka frame: parse its header (and maybe its body)
+export const FRAME_OPAQUE: i32 = 1; // not a Kafka frame (e.g. a raw SASL token): skip it unread
+export const FRAME_PEEK: i32 = 2;   // ask onFramePeek() with the frame's first byte, then decode or skip
+
 export abstract class FrameListener extends CorrelationResolver {
+  /** Called when a frame's length prefix is read, before any of its bytes. */
+  frameMode(direction: i32, frameLength: i32): i32 {
+    return FRAME_DECODE;
+  }
+  /** After FRAME_PEEK: true to decode the frame, false to skip it unread. */
+  onFramePeek(direction: i32, frameLength: i32, firstByte: u8): bool {
+    return true;
+  }
   /** A request header was parsed. Returns the body decoder to run, or null to skip the body. */
   abstract onRequestHeader(header: RequestHeader, frameLength: i32): Stepper | null;
   /** A response header was parsed. Returns the body decoder to run, or null to skip the body. */
