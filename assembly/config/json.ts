@@ -36,13 +36,19 @@ export function kindName(kind: i32): string {
 
 export class JsonParser {
   error: string = "";
+  /** Where the error is, as a field path ("policy.client_id.allowed[0]"; "" at the top level). */
+  errorPath: string = "";
   private pos: i32 = 0;
   private text: string = "";
+  /** Path of the value being parsed: object keys and array indexes. */
+  private path: string[] = [];
 
   parse(text: string): JsonValue | null {
     this.text = text;
     this.pos = 0;
     this.error = "";
+    this.errorPath = "";
+    this.path = [];
     const v = this.value(0);
     if (v === null) return null;
     this.space();
@@ -51,7 +57,15 @@ export class JsonParser {
   }
 
   private fail(message: string): JsonValue | null {
-    if (this.error.length == 0) this.error = message + " at offset " + this.pos.toString();
+    if (this.error.length == 0) {
+      this.error = message + " at offset " + this.pos.toString();
+      let p = "";
+      for (let i = 0; i < this.path.length; i++) {
+        const seg = this.path[i];
+        p += seg.startsWith("[") || p.length == 0 ? seg : "." + seg;
+      }
+      this.errorPath = p;
+    }
     return null;
   }
 
@@ -92,21 +106,43 @@ export class JsonParser {
     return false;
   }
 
+  /** Digits from pos; returns how many. */
+  private digits(): i32 {
+    let n = 0;
+    while (this.pos < this.text.length) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c < 0x30 || c > 0x39) break;
+      this.pos++;
+      n++;
+    }
+    return n;
+  }
+
+  /** RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
   private numberValue(): JsonValue | null {
     const start = this.pos;
     let integer = true;
     if (this.pos < this.text.length && this.text.charCodeAt(this.pos) == 0x2d) this.pos++;
-    let digits = 0;
-    while (this.pos < this.text.length) {
-      const c = this.text.charCodeAt(this.pos);
-      if (c >= 0x30 && c <= 0x39) digits++;
-      else if (c == 0x2e || c == 0x65 || c == 0x45 || c == 0x2b || c == 0x2d) integer = false;
-      else break;
-      this.pos++;
-    }
-    if (digits == 0) {
+    const intStart = this.pos;
+    const intDigits = this.digits();
+    if (intDigits == 0) {
       this.pos = start;
       return this.fail("expected a value");
+    }
+    if (intDigits > 1 && this.text.charCodeAt(intStart) == 0x30) {
+      this.pos = intStart;
+      return this.fail("number with a leading zero");
+    }
+    if (this.pos < this.text.length && this.text.charCodeAt(this.pos) == 0x2e) {
+      integer = false;
+      this.pos++;
+      if (this.digits() == 0) return this.fail("expected digits after the decimal point");
+    }
+    if (this.pos < this.text.length && (this.text.charCodeAt(this.pos) | 0x20) == 0x65) {
+      integer = false;
+      this.pos++;
+      if (this.pos < this.text.length && (this.text.charCodeAt(this.pos) == 0x2b || this.text.charCodeAt(this.pos) == 0x2d)) this.pos++;
+      if (this.digits() == 0) return this.fail("expected digits in the exponent");
     }
     const v = new JsonValue();
     v.kind = J_NUMBER;
@@ -145,8 +181,16 @@ export class JsonParser {
         else if (e == 0x62) out += "\b";
         else if (e == 0x66) out += "\f";
         else if (e == 0x22 || e == 0x5c || e == 0x2f) out += String.fromCharCode(e);
-        else if (e == 0x75 && this.pos + 4 < this.text.length) {
-          const code = I32.parseInt(this.text.substr(this.pos + 1, 4), 16);
+        else if (e == 0x75) {
+          let code = 0;
+          for (let k = 1; k <= 4; k++) {
+            const h = this.pos + k < this.text.length ? hexValue(this.text.charCodeAt(this.pos + k)) : -1;
+            if (h < 0) {
+              this.fail("bad \\u escape (needs 4 hex digits)");
+              return null;
+            }
+            code = (code << 4) | h;
+          }
           out += String.fromCharCode(code);
           this.pos += 4;
         } else {
@@ -173,8 +217,10 @@ export class JsonParser {
       return v;
     }
     while (true) {
+      this.path.push("[" + v.items.length.toString() + "]");
       const item = this.value(depth + 1);
       if (item === null) return null;
+      this.path.pop();
       v.items.push(item);
       this.space();
       if (this.pos >= this.text.length) return this.fail("unterminated array");
@@ -204,9 +250,11 @@ export class JsonParser {
       this.space();
       if (this.pos >= this.text.length || this.text.charCodeAt(this.pos) != 0x3a) return this.fail("expected ':'");
       this.pos++;
+      this.path.push(key);
       const item = this.value(depth + 1);
       if (item === null) return null;
       if (v.get(key) !== null) return this.fail("duplicate key \"" + key + "\"");
+      this.path.pop();
       v.keys.push(key);
       v.items.push(item);
       this.space();
@@ -219,6 +267,13 @@ export class JsonParser {
       }
     }
   }
+}
+
+function hexValue(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
 }
 
 function boolValue(b: bool): JsonValue {

@@ -13,6 +13,8 @@ export class PluginConfig {
   maxClientIds: i32 = 200;
   consumerProgress: bool = true;
   maxPartitionSeries: i32 = 2000;
+  maxClientSoftware: i32 = 100;
+  maxSeries: i32 = 10000;
   maxInFlightPerConnection: i32 = 1024;
   maxFrameBytes: i32 = 256 * 1024 * 1024;
   policy: PolicyConfig = new PolicyConfig();
@@ -27,7 +29,8 @@ export function parsePluginConfig(text: string): ConfigResult {
   const parser = new JsonParser();
   const root = parser.parse(text);
   if (root === null) {
-    result.error = "invalid plugin configuration: not valid JSON: " + parser.error;
+    const at = parser.errorPath.length > 0 ? "field \"" + parser.errorPath + "\": " : "";
+    result.error = "invalid plugin configuration: " + at + "not valid JSON: " + parser.error;
     return result;
   }
   if (root.kind != J_OBJECT) {
@@ -41,7 +44,7 @@ export function parsePluginConfig(text: string): ConfigResult {
   c.maxFrameBytes = top.int("max_frame_bytes", c.maxFrameBytes, 1024, 1073741824);
   const metrics = top.object("metrics");
   if (metrics !== null) {
-    metrics.onlyKeys(["topic_label", "client_id_label", "api_version_label", "max_topics", "max_client_ids", "consumer_progress", "max_partition_series"]);
+    metrics.onlyKeys(["topic_label", "client_id_label", "api_version_label", "max_topics", "max_client_ids", "consumer_progress", "max_partition_series", "max_client_software", "max_series"]);
     c.topicLabel = metrics.bool("topic_label", c.topicLabel);
     c.clientIdLabel = metrics.bool("client_id_label", c.clientIdLabel);
     c.apiVersionLabel = metrics.bool("api_version_label", c.apiVersionLabel);
@@ -49,6 +52,8 @@ export function parsePluginConfig(text: string): ConfigResult {
     c.maxClientIds = metrics.int("max_client_ids", c.maxClientIds, 1, 100000);
     c.consumerProgress = metrics.bool("consumer_progress", c.consumerProgress);
     c.maxPartitionSeries = metrics.int("max_partition_series", c.maxPartitionSeries, 1, 1000000);
+    c.maxClientSoftware = metrics.int("max_client_software", c.maxClientSoftware, 1, 100000);
+    c.maxSeries = metrics.int("max_series", c.maxSeries, 100, 1000000);
   }
   const policy = top.object("policy");
   if (policy !== null) c.policy = readPolicy(policy);

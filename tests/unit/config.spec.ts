@@ -44,4 +44,29 @@ describe("plugin configuration", () => {
     for (let i = 0; i < 100; i++) deep += "[";
     expect(parsePluginConfig(deep).error.includes("nesting deeper")).toBe(true);
   });
+
+  it("rejects invalid JSON escapes and numbers, naming the field", () => {
+    const bad = parsePluginConfig('{"policy":{"client_id":{"allowed":["\\uZZZZ"]}}}');
+    expect(bad.error.includes('field "policy.client_id.allowed[0]": not valid JSON: bad \\u escape')).toBe(true, bad.error);
+    const zero = parsePluginConfig('{"metrics":{"max_partition_series":01}}');
+    expect(zero.error.includes('field "metrics.max_partition_series": not valid JSON: number with a leading zero')).toBe(true, zero.error);
+    expect(parsePluginConfig('{"max_frame_bytes":-01}').error.includes("leading zero")).toBe(true);
+    expect(parsePluginConfig('{"max_frame_bytes":1.}').error.includes("decimal point")).toBe(true);
+    expect(parsePluginConfig('{"max_frame_bytes":1e}').error.includes("exponent")).toBe(true);
+    expect(parsePluginConfig('{"max_frame_bytes":2-3}').error.includes("not valid JSON")).toBe(true);
+    expect(parsePluginConfig('{"policy":{"client_id":{"allowed":["\\u0041"]}}}').error).toBe("");
+    expect(parsePluginConfig('{"max_frame_bytes":0}').error.includes("must be between")).toBe(true);
+    expect(parsePluginConfig('{"max_frame_bytes":2048e0}').error.includes("expected an integer")).toBe(true);
+  });
+
+  it("reads the series budget and the client software cap", () => {
+    const d = parsePluginConfig("");
+    expect(d.config.maxSeries).toBe(10000);
+    expect(d.config.maxClientSoftware).toBe(100);
+    const r = parsePluginConfig('{"metrics":{"max_series":500,"max_client_software":3}}');
+    expect(r.error).toBe("");
+    expect(r.config.maxSeries).toBe(500);
+    expect(r.config.maxClientSoftware).toBe(3);
+    expect(parsePluginConfig('{"metrics":{"max_series":5}}').error.includes("must be between 100 and 1000000")).toBe(true);
+  });
 });
