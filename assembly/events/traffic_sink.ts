@@ -5,7 +5,7 @@
 import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION, R_SASL_MECHANISM, SCOPE_BODY } from "../codec/sink";
 import { KafkaMetrics, TopicSeries } from "../metrics/kafka_metrics";
 import { VmState } from "../filter/vm_state";
-import { sanitizeLabel } from "../metrics/labels";
+import { sanitizeLabel, OTHER } from "../metrics/labels";
 
 const PRODUCE: i16 = 0;
 const FETCH: i16 = 1;
@@ -85,7 +85,10 @@ export class TrafficSink extends DecodeSink {
       }
     }
     if (this.apiKey == API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
-      this.metrics.clientSoftware(this.clientLabel, sanitizeLabel(this.softwareName), sanitizeLabel(this.softwareVersion));
+      const name = sanitizeLabel(this.softwareName);
+      const version = sanitizeLabel(this.softwareVersion);
+      if (this.vm.clientSoftwareLabels(name, version)) this.metrics.clientSoftware(this.clientLabel, name, version);
+      else this.metrics.clientSoftware(this.clientLabel, OTHER, OTHER);
     }
   }
 

@@ -16,6 +16,7 @@ import { BodyStepper } from "../framer/body_stepper";
 import { MODE_ENFORCE } from "../policy/policy_config";
 import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 import { LegacySasl } from "./sasl";
+import { OTHER } from "../metrics/labels";
 
 const SASL_HANDSHAKE: i16 = 17;
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
@@ -235,8 +236,11 @@ export class KafkaSession extends FrameListener {
     if (this.config.clientIdLabel) {
       tags.push(names.TAG_CLIENT_ID);
       tags.push(this.clientLabel);
-    }
-    registry.count(names.metricName(names.POLICY_VIOLATIONS_TOTAL, tags));
+      if (!registry.countBudgeted(names.metricName(names.POLICY_VIOLATIONS_TOTAL, tags))) {
+        tags[5] = OTHER; // over the series budget
+        registry.count(names.metricName(names.POLICY_VIOLATIONS_TOTAL, tags));
+      }
+    } else registry.count(names.metricName(names.POLICY_VIOLATIONS_TOTAL, tags));
     const enforce = this.config.policy.mode == MODE_ENFORCE;
     this.report("policy: " + apiLabel + " request breaks rule " + rule + (enforce ? "; closing the connection" : " (audit mode: allowed)"));
     if (enforce && !this.closeRequested) {

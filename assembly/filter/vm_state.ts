@@ -10,18 +10,34 @@ import { getSharedString, setSharedString, createSharedString } from "../abi/sha
 import { Policy } from "../policy/policy";
 
 const MAX_TOPIC_IDS: i32 = 100000;
+/**
+ * Topic ids in Envoy's shared data (shared by the VMs of every worker): a fixed table of slots, so
+ * the shared data never holds more than TOPIC_ID_SLOTS keys whatever the brokers send. An id goes
+ * to one of TOPIC_ID_WAYS slots picked by its hash; when all are taken by other ids, one of them
+ * is replaced (that id reads as "unresolved" until a Metadata response names it again).
+ */
+export const TOPIC_ID_SLOTS: i32 = 16384;
+const TOPIC_ID_WAYS: i32 = 4;
+const TOPIC_ID_KEY = "kafka-filter.topic-id.";
+/** Ids this VM keeps at hand (a cache of the shared table); emptied when full. */
+const LOCAL_TOPIC_IDS: i32 = 4096;
 
 export class VmState {
   clientIds: LabelLimiter;
   topics: LabelLimiter;
+  /** (client_software_name, client_software_version) pairs. */
+  clientSoftware: LabelLimiter;
   metrics: KafkaMetrics;
   policy: Policy;
   private topicIds: Map<string, string> = new Map<string, string>();
-  private metadataTopics: Set<string> = new Set<string>();
+  /** Hashes of the topic names seen in Metadata responses (8 bytes each, not the names). */
+  private metadataTopics: Set<u64> = new Set<u64>();
 
   constructor(public config: PluginConfig) {
     this.clientIds = new LabelLimiter(config.maxClientIds);
     this.topics = new LabelLimiter(config.maxTopics);
+    this.clientSoftware = new LabelLimiter(config.maxClientSoftware);
+    registry.setBudget(config.maxSeries);
     this.metrics = new KafkaMetrics(config);
     this.policy = new Policy(config.policy);
   }
@@ -40,22 +56,63 @@ export class VmState {
     return label;
   }
 
-  /** Remembers a topic id from a Metadata response, here and in Envoy's shared data. */
-  learnTopicId(hi: u64, lo: u64, name: string): void {
-    const key = uuidKey(hi, lo);
-    if (this.topicIds.has(key) && this.topicIds.get(key) == name) return;
-    if (this.topicIds.size >= MAX_TOPIC_IDS) this.topicIds.clear();
-    this.topicIds.set(key, name);
-    setSharedString("kafka-filter.topic-id." + key, name);
+  /** The labels of a client software name and version: both "other" past the cap (counted). */
+  clientSoftwareLabels(name: string, version: string): bool {
+    const before = this.clientSoftware.overflowed;
+    const key = name + "\n" + version;
+    const admitted = this.clientSoftware.admit(key) == key;
+    if (this.clientSoftware.overflowed != before) registry.count(names.metricName(names.LABEL_OVERFLOW_TOTAL, [names.TAG_REASON, names.REASON_CLIENT_SOFTWARE]));
+    return admitted;
   }
 
-  /** The topic name for an id, or "" when no Metadata response has named it yet. */
+  /**
+   * Remembers a topic id from a Metadata response, here and in Envoy's shared data. Only the
+   * topic's label (sanitised, at most 64 characters) is kept: that is all a name is used for.
+   */
+  learnTopicId(hi: u64, lo: u64, name: string): void {
+    const key = uuidKey(hi, lo);
+    const label = sanitizeLabel(name);
+    if (this.topicIds.has(key) && this.topicIds.get(key) == label) return;
+    this.keepLocal(key, label);
+    const prefix = key + "=";
+    const first = topicIdSlot(hi, lo);
+    let free = -1;
+    for (let i = 0; i < TOPIC_ID_WAYS; i++) {
+      const slot = (first + i) & (TOPIC_ID_SLOTS - 1);
+      const value = getSharedString(TOPIC_ID_KEY + slot.toString());
+      if (value.startsWith(prefix)) {
+        if (value.length - prefix.length == label.length && value.endsWith(label)) return;
+        free = slot;
+        break;
+      }
+      if (value.length == 0 && free < 0) free = slot;
+    }
+    // All ways held by other ids: replace one (which one depends on the id, so two ids that keep
+    // coming back do not evict each other forever).
+    if (free < 0) free = (first + <i32>((lo >> 32) & <u64>(TOPIC_ID_WAYS - 1))) & (TOPIC_ID_SLOTS - 1);
+    setSharedString(TOPIC_ID_KEY + free.toString(), prefix + label);
+  }
+
+  /** The topic label for an id, or "" when no Metadata response has named it yet. */
   topicNameForId(hi: u64, lo: u64): string {
     const key = uuidKey(hi, lo);
     if (this.topicIds.has(key)) return this.topicIds.get(key);
-    const shared = getSharedString("kafka-filter.topic-id." + key);
-    if (shared.length > 0) this.topicIds.set(key, shared);
-    return shared;
+    const prefix = key + "=";
+    const first = topicIdSlot(hi, lo);
+    for (let i = 0; i < TOPIC_ID_WAYS; i++) {
+      const value = getSharedString(TOPIC_ID_KEY + ((first + i) & (TOPIC_ID_SLOTS - 1)).toString());
+      if (value.startsWith(prefix)) {
+        const label = value.substring(prefix.length);
+        this.keepLocal(key, label);
+        return label;
+      }
+    }
+    return "";
+  }
+
+  private keepLocal(key: string, label: string): void {
+    if (this.topicIds.size >= LOCAL_TOPIC_IDS) this.topicIds.clear();
+    this.topicIds.set(key, label);
   }
 
   /**
@@ -64,10 +121,30 @@ export class VmState {
    * counts a topic is decided in Envoy's shared data: the one that creates the topic's key.
    */
   noteMetadataTopic(name: string): bool {
-    if (this.metadataTopics.has(name) || this.metadataTopics.size >= MAX_TOPIC_IDS) return false;
-    this.metadataTopics.add(name);
-    return createSharedString("kafka-filter.metadata-topic." + name, "1");
+    const h = hashName(name);
+    if (this.metadataTopics.has(h) || this.metadataTopics.size >= MAX_TOPIC_IDS) return false;
+    this.metadataTopics.add(h);
+    // keyed by the name's hash, so a key is 45 bytes whatever the name
+    return createSharedString("kafka-filter.metadata-topic." + h.toString(16), "1");
   }
+}
+
+function topicIdSlot(hi: u64, lo: u64): i32 {
+  let h = hi ^ (lo * 0x9e3779b97f4a7c15);
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9;
+  h ^= h >> 32;
+  return <i32>(h & <u64>(TOPIC_ID_SLOTS - 1));
+}
+
+/** 64-bit FNV-1a of a name's UTF-16 code units. */
+function hashName(name: string): u64 {
+  let h: u64 = 0xcbf29ce484222325;
+  for (let i = 0; i < name.length; i++) {
+    h ^= <u64>name.charCodeAt(i);
+    h *= 0x100000001b3;
+  }
+  return h;
 }
 
 function uuidKey(hi: u64, lo: u64): string {

@@ -1,21 +1,24 @@
 // Turns Kafka traffic events into metrics. Every name and label choice is made here and in
 // names.ts; labels are sanitised and capped per VM (see labels.ts and vm_state.ts).
 import * as names from "./names";
-import { registry, COUNTER, GAUGE, HISTOGRAM } from "./registry";
+import { registry, COUNTER, GAUGE, HISTOGRAM, NO_METRIC } from "./registry";
 import { apiKeyCount, apiName, isKnownKey, isPlausibleVersion } from "../protocol/api_table";
 import { PluginConfig } from "../config/plugin_config";
 import { RecordsInfo } from "../codec/sink";
 import { ERROR_NAMES, MAX_ERROR_CODE, UNKNOWN_SERVER_ERROR_NAME } from "../protocol/generated/error_names";
-import { LabelLimiter } from "./labels";
+import { LabelLimiter, OTHER } from "./labels";
 
+/** The `error` label of a code; codes Kafka does not define are all "unknown" (bounded). */
 export function errorName(code: i16): string {
   if (code == -1) return UNKNOWN_SERVER_ERROR_NAME;
   if (code > 0 && <i32>code <= MAX_ERROR_CODE) {
     const name = ERROR_NAMES[code];
     if (name.length > 0) return name;
   }
-  return "CODE_" + code.toString();
+  return UNKNOWN_ERROR;
 }
+
+export const UNKNOWN_ERROR = "unknown";
 
 const UNDEFINED: u32 = 0xfffffffe;
 
@@ -26,6 +29,8 @@ export class TopicSeries {
   produceBatches: u32 = UNDEFINED;
   fetchBytes: u32 = UNDEFINED;
   fetchRecords: u32 = UNDEFINED;
+  /** Some of its metrics went to the topic="other", client_id="other" series (series budget spent). */
+  folded: bool = false;
   constructor(public topic: string, public client: string) {}
 }
 
@@ -75,6 +80,20 @@ export class RequestSeries {
     const labelled = isPlausibleVersion(apiKey, apiVersion);
     const key = !knownKey ? -1 : (<i32>apiKey << 16) | (labelled ? <i32>apiVersion & 0xffff : 0xffff);
     if (this.ids.has(key)) return this.ids.get(key);
+    let id: u32;
+    if (this.config.clientIdLabel) {
+      id = registry.budgetedId(COUNTER, names.metricName(names.REQUESTS_TOTAL, this.tags(knownKey, labelled, apiKey, apiVersion, client)));
+      // Over the series budget: counted under client_id="other" (not cached: a later client id
+      // of this connection may still have its series).
+      if (id == NO_METRIC) return registry.id(COUNTER, names.metricName(names.REQUESTS_TOTAL, this.tags(knownKey, labelled, apiKey, apiVersion, OTHER)));
+    } else {
+      id = registry.id(COUNTER, names.metricName(names.REQUESTS_TOTAL, this.tags(knownKey, labelled, apiKey, apiVersion, "")));
+    }
+    this.ids.set(key, id);
+    return id;
+  }
+
+  private tags(knownKey: bool, labelled: bool, apiKey: i16, apiVersion: i16, client: string): string[] {
     const tags: string[] = [names.TAG_API, knownKey ? apiLabel(apiKey) : "unknown"];
     if (this.config.apiVersionLabel) {
       tags.push(names.TAG_API_VERSION);
@@ -84,9 +103,7 @@ export class RequestSeries {
       tags.push(names.TAG_CLIENT_ID);
       tags.push(client);
     }
-    const id = registry.id(COUNTER, names.metricName(names.REQUESTS_TOTAL, tags));
-    this.ids.set(key, id);
-    return id;
+    return tags;
   }
 }
 
@@ -121,13 +138,31 @@ export class KafkaMetrics {
     registry.addId(this.inflight.id(apiKey), by);
   }
 
+  /** Stands for every (topic, client) pair that came after the series budget was spent. */
+  private foldedSeries: TopicSeries = new TopicSeries(OTHER, OTHER);
+
   /** The series of a (topic, client) pair; callers may keep it while the pair stays the same. */
   topic(topic: string, client: string): TopicSeries {
     const key = topic + "\n" + client;
     if (this.topicSeries.has(key)) return this.topicSeries.get(key);
+    if (registry.budgetLeft() == 0) {
+      // Not kept: the map holds no more pairs than the budget has series.
+      this.foldedSeries.folded = true;
+      return this.foldedSeries;
+    }
     const series = new TopicSeries(topic, client);
     this.topicSeries.set(key, series);
     return series;
+  }
+
+  /** A produce/fetch counter of a pair, or of topic="other", client_id="other" past the budget. */
+  private topicCounter(series: TopicSeries, base: string): u32 {
+    if (series !== this.foldedSeries) {
+      const id = registry.budgetedId(COUNTER, names.metricName(base, this.topicClientTags(series.topic, series.client)));
+      if (id != NO_METRIC) return id;
+      series.folded = true;
+    }
+    return registry.id(COUNTER, names.metricName(base, this.topicClientTags(OTHER, OTHER)));
   }
 
   /** Tags for per-topic/per-client series, honouring the label switches. */
@@ -146,11 +181,11 @@ export class KafkaMetrics {
 
   produced(series: TopicSeries, bytes: i64, records: i64, batches: i64): void {
     if (series.produceBytes == UNDEFINED) {
-      const tags = this.topicClientTags(series.topic, series.client);
-      series.produceBytes = registry.id(COUNTER, names.metricName(names.PRODUCE_BYTES_TOTAL, tags));
-      series.produceRecords = registry.id(COUNTER, names.metricName(names.PRODUCE_RECORDS_TOTAL, tags));
-      series.produceBatches = registry.id(COUNTER, names.metricName(names.PRODUCE_BATCHES_TOTAL, tags));
+      series.produceBytes = this.topicCounter(series, names.PRODUCE_BYTES_TOTAL);
+      series.produceRecords = this.topicCounter(series, names.PRODUCE_RECORDS_TOTAL);
+      series.produceBatches = this.topicCounter(series, names.PRODUCE_BATCHES_TOTAL);
     }
+    if (series.folded) registry.overflowed();
     registry.addId(series.produceBytes, bytes);
     registry.addId(series.produceRecords, records);
     registry.addId(series.produceBatches, batches);
@@ -158,24 +193,30 @@ export class KafkaMetrics {
 
   fetched(series: TopicSeries, info: RecordsInfo): void {
     if (series.fetchBytes == UNDEFINED) {
-      const tags = this.topicClientTags(series.topic, series.client);
-      series.fetchBytes = registry.id(COUNTER, names.metricName(names.FETCH_BYTES_TOTAL, tags));
-      series.fetchRecords = registry.id(COUNTER, names.metricName(names.FETCH_RECORDS_TOTAL, tags));
+      series.fetchBytes = this.topicCounter(series, names.FETCH_BYTES_TOTAL);
+      series.fetchRecords = this.topicCounter(series, names.FETCH_RECORDS_TOTAL);
     }
+    if (series.folded) registry.overflowed();
     registry.addId(series.fetchBytes, info.totalBytes);
     registry.addId(series.fetchRecords, info.recordCount);
   }
 
   responseError(api: string, code: i16): void {
-    registry.count(names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, errorName(code)]));
+    const error = errorName(code);
+    const id = registry.budgetedId(COUNTER, names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, error]));
+    if (id != NO_METRIC) registry.addId(id, 1);
+    else registry.count(names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, OTHER]));
   }
 
   throttled(apiKey: i16, ms: i32): void {
     registry.recordId(this.throttle.id(apiKey), <u64>ms);
   }
 
+  /** Name and version must have been admitted by VmState.clientSoftwareLabels (capped). */
   clientSoftware(client: string, name: string, version: string): void {
-    registry.count(names.metricName(names.CLIENT_SOFTWARE_TOTAL, [names.TAG_CLIENT_ID, client, names.TAG_CLIENT_SOFTWARE_NAME, name, names.TAG_CLIENT_SOFTWARE_VERSION, version]));
+    const id = registry.budgetedId(COUNTER, names.metricName(names.CLIENT_SOFTWARE_TOTAL, [names.TAG_CLIENT_ID, client, names.TAG_CLIENT_SOFTWARE_NAME, name, names.TAG_CLIENT_SOFTWARE_VERSION, version]));
+    if (id != NO_METRIC) registry.addId(id, 1);
+    else registry.count(names.metricName(names.CLIENT_SOFTWARE_TOTAL, [names.TAG_CLIENT_ID, OTHER, names.TAG_CLIENT_SOFTWARE_NAME, OTHER, names.TAG_CLIENT_SOFTWARE_VERSION, OTHER]));
   }
 
   /**
@@ -188,12 +229,13 @@ export class KafkaMetrics {
   }
 
   producedWithoutAcks(client: string): void {
-    const tags: string[] = [];
-    if (this.config.clientIdLabel) {
-      tags.push(names.TAG_CLIENT_ID);
-      tags.push(client);
+    if (!this.config.clientIdLabel) {
+      registry.count(names.metricName(names.PRODUCE_ACKS0_REQUESTS_TOTAL, []));
+      return;
     }
-    registry.count(names.metricName(names.PRODUCE_ACKS0_REQUESTS_TOTAL, tags));
+    const id = registry.budgetedId(COUNTER, names.metricName(names.PRODUCE_ACKS0_REQUESTS_TOTAL, [names.TAG_CLIENT_ID, client]));
+    if (id != NO_METRIC) registry.addId(id, 1);
+    else registry.count(names.metricName(names.PRODUCE_ACKS0_REQUESTS_TOTAL, [names.TAG_CLIENT_ID, OTHER]));
   }
 
   /**
@@ -219,11 +261,17 @@ export class KafkaMetrics {
   /** Consumer progress of one partition: the client's position after a fetch, and the high watermark. */
   fetchProgress(key: string, client: string, topic: string, partition: i32, fetchOffset: i64, highWatermark: i64): void {
     if (key.length == 0) return; // progress off, or over the series cap (counted in the limiter)
+    // Gauges cannot be added up into an `other` series: past the series budget they are dropped.
     const p = partition.toString();
-    registry.set(names.metricName(names.PARTITION_HIGH_WATERMARK, [names.TAG_TOPIC, topic, names.TAG_PARTITION, p]), <u64>max<i64>(highWatermark, 0));
+    setBudgeted(names.metricName(names.PARTITION_HIGH_WATERMARK, [names.TAG_TOPIC, topic, names.TAG_PARTITION, p]), <u64>max<i64>(highWatermark, 0));
     if (fetchOffset < 0) return;
     const tags = [names.TAG_CLIENT_ID, client, names.TAG_TOPIC, topic, names.TAG_PARTITION, p];
-    registry.set(names.metricName(names.CONSUMER_FETCH_OFFSET, tags), <u64>fetchOffset);
-    registry.set(names.metricName(names.CONSUMER_LAG, tags), <u64>max<i64>(highWatermark - fetchOffset, 0));
+    setBudgeted(names.metricName(names.CONSUMER_FETCH_OFFSET, tags), <u64>fetchOffset);
+    setBudgeted(names.metricName(names.CONSUMER_LAG, tags), <u64>max<i64>(highWatermark - fetchOffset, 0));
   }
+}
+
+function setBudgeted(name: string, value: u64): void {
+  const id = registry.budgetedId(GAUGE, name);
+  if (id != NO_METRIC) registry.recordId(id, value);
 }

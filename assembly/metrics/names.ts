@@ -35,6 +35,10 @@ export const CONSUMER_LAG = "consumer_lag";
 export const POLICY_VIOLATIONS_TOTAL = "policy_violations_total";
 export const POLICY_CLOSED_CONNECTIONS_TOTAL = "policy_closed_connections_total";
 
+// `reason` values of kafka_label_overflow_total besides the capped label names.
+export const REASON_SERIES_BUDGET = "series_budget";
+export const REASON_CLIENT_SOFTWARE = "client_software";
+
 // Tag names (Prometheus label names); `istio/` lists them in extraStatTags.
 export const TAG_API = "api";
 export const TAG_API_VERSION = "api_version";

@@ -7,6 +7,7 @@
 // to the host at once.
 import { proxy_define_metric, proxy_increment_metric, proxy_record_metric } from "@solo-io/proxy-runtime/assembly/imports";
 import { inCallback, onCallbackExit } from "../framer/callback_scope";
+import * as names from "./names";
 
 export const COUNTER: i32 = 0;
 export const GAUGE: i32 = 1;
@@ -27,6 +28,53 @@ export class MetricRegistry {
   private pendingBy: StaticArray<i64> = new StaticArray<i64>(PENDING_MAX);
   private pendingCount: i32 = 0;
   defineFailures: i32 = 0;
+  /**
+   * Series whose labels come from traffic (client ids, topics, partitions, error names, client
+   * software) a VM may define: the label caps bound each label alone, this bounds their product.
+   */
+  private budget: i32 = 10000;
+  private budgetUsed: i32 = 0;
+  private overflowId: u32 = NO_METRIC;
+  /** Updates folded into an `other` series or dropped because the budget was spent. */
+  budgetOverflows: i64 = 0;
+
+  setBudget(series: i32): void {
+    this.budget = series;
+  }
+
+  budgetLeft(): i32 {
+    return max(0, this.budget - this.budgetUsed);
+  }
+
+  /**
+   * The id of a series counted against the budget; NO_METRIC when it is new and the budget is
+   * spent (counted in kafka_label_overflow_total{reason="series_budget"}; the caller then folds
+   * its labels into `other`, or drops the update).
+   */
+  budgetedId(kind: i32, name: string): u32 {
+    if (this.ids.has(name)) return this.ids.get(name);
+    if (this.budgetUsed >= this.budget) {
+      this.overflowed();
+      return NO_METRIC;
+    }
+    this.budgetUsed++;
+    return this.id(kind, name);
+  }
+
+  /** Adds 1 to a budgeted counter; false (nothing counted) when it is new and the budget is spent. */
+  countBudgeted(name: string): bool {
+    const id = this.budgetedId(COUNTER, name);
+    if (id == NO_METRIC) return false;
+    this.addId(id, 1);
+    return true;
+  }
+
+  /** Counts one update the budget folded or dropped. */
+  overflowed(): void {
+    this.budgetOverflows++;
+    if (this.overflowId == NO_METRIC) this.overflowId = this.id(COUNTER, names.metricName(names.LABEL_OVERFLOW_TOTAL, [names.TAG_REASON, names.REASON_SERIES_BUDGET]));
+    this.addId(this.overflowId, 1);
+  }
 
   id(kind: i32, name: string): u32 {
     if (this.ids.has(name)) return this.ids.get(name);
