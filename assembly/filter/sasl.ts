@@ -9,7 +9,8 @@
 // even written); each client packet is then a token given to the mechanism, and each token the
 // mechanism returns is sent back size-prefixed; when the mechanism completes, Kafka requests
 // follow. A refused mechanism gets an error response and the connection is closed; a broker
-// without SASL on that listener answers ILLEGAL_SASL_STATE and goes on reading Kafka requests.
+// without SASL on that listener answers ILLEGAL_SASL_STATE and goes on reading Kafka requests
+// (here the client's next frames are skipped all the same: they may be its credentials).
 // SaslHandshake v1+ (SaslAuthenticate requests, which are Kafka frames) needs none of this.
 //
 // Tokens per mechanism, client / broker: PLAIN 1 / 1 (the broker's is empty); SCRAM-SHA-256 and
@@ -32,7 +33,6 @@ export class LegacySasl {
   private clientTokens: i32 = 0;
   /** Broker frames still to skip as tokens (or UNTIL_KAFKA: until the client resumes Kafka requests). */
   private brokerTokens: i32 = 0;
-  private clientSkipped: i32 = 0;
   private brokerSkipped: i32 = 0;
   private oauth: bool = false;
   /** Broker tokens the mechanism sends (set when the handshake request is seen). */
@@ -53,7 +53,6 @@ export class LegacySasl {
   /** A SaslHandshake v0 request naming `mechanism` ("" when it did not decode) was seen. */
   handshakeV0(mechanism: string): void {
     this.window = true;
-    this.clientSkipped = 0;
     this.brokerSkipped = 0;
     this.oauth = false;
     this.brokerTokens = 0;
@@ -74,15 +73,14 @@ export class LegacySasl {
     this.brokerExpected = broker;
   }
 
-  /** The handshake's response: error code 0 means the broker now exchanges raw tokens. */
+  /**
+   * The handshake's response: error code 0 means the broker now sends raw tokens too. After an
+   * error the broker sends none (it closes, or, on a listener without SASL, goes on with Kafka),
+   * but the client's next frames are still skipped as tokens: a client that does not wait for the
+   * response may already have sent its credentials.
+   */
   handshakeResponse(errorCode: i32): void {
-    if (errorCode == 0) {
-      this.brokerTokens = this.brokerExpected;
-    } else if (this.clientSkipped == 0 && !this.undecodedRest) {
-      // Refused before the client sent anything: a client that follows the protocol sends no token
-      // now (it closes, or goes on with Kafka requests on a listener without SASL).
-      this.clientTokens = 0;
-    }
+    if (errorCode == 0) this.brokerTokens = this.brokerExpected;
   }
 
   /** How the framer treats the next frame of `direction`. */
@@ -114,7 +112,6 @@ export class LegacySasl {
   }
 
   private clientToken(): i32 {
-    this.clientSkipped++;
     const left = this.clientTokens;
     if (left > 0) {
       this.clientTokens = left - 1;
