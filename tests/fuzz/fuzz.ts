@@ -7,7 +7,7 @@
 // got), after every round that Envoy logged no VM failure and still runs, that its RSS stays within
 // RSS_BOUND_KIB of idle, and that no planted secret reaches a log line or a metric.
 //
-//   node --import tsx tests/fuzz/fuzz.ts [--seconds N] [--seed S] [--concurrency W]
+//   node --import tsx tests/fuzz/fuzz.ts [--seconds N] [--seed S] [--concurrency W] [--wasm FILE]
 //   make fuzz (long, random seed), make test-fuzz (short, seeded; part of make test)
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: process.env.FUZZ_SECONDS ?? '20' },
     seed: { type: 'string', default: process.env.FUZZ_SEED ?? '1' },
     concurrency: { type: 'string', default: process.env.FUZZ_CONCURRENCY ?? '2' },
+    wasm: { type: 'string', default: 'build/kafka-filter.wasm' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -134,9 +135,27 @@ function legacySasl(stats: Stats): Buffer {
   return Buffer.concat([hs, ...tokens]);
 }
 
+/** A big frame of many small entries (the shape that used to grow the VM): Fetch v4 or Produce v9. */
+function manyPartitions(stats: Stats): Buffer {
+  stats.frames++;
+  const n = 50_000 + int(400_000);
+  const corr = nextCorr++;
+  if (chance(0.5)) {
+    inflight.set(corr, { apiKey: 1, v: 4 });
+    const parts = Buffer.alloc(n * 16);
+    for (let i = 0; i < n; i++) { parts.writeInt32BE(i, i * 16); parts.writeBigInt64BE(BigInt(int(1000)), i * 16 + 4); parts.writeInt32BE(1 << 20, i * 16 + 12); }
+    return frame(Buffer.concat([reqHeader(1, 4, corr, `fuzz-client-${int(20)}`, false), new W().i32(-1).i32(100).i32(1).i32(1 << 30).i8(0).i32(1).str16(`t${int(5)}`).i32(n).build(), parts]));
+  }
+  inflight.set(corr, { apiKey: 0, v: 9 });
+  const parts = Buffer.alloc(n * 6);
+  for (let i = 0; i < n; i++) parts.writeInt32BE(i, i * 6);
+  return frame(Buffer.concat([reqHeader(0, 9, corr, `fuzz-client-${int(20)}`, true), new W().compactStr(null).i16(1).i32(1000).compactCount(1).compactStr(`t${int(5)}`).compactCount(n).build(), parts, Buffer.from([0, 0])]));
+}
+
 function plan(stats: Stats): Buffer[] {
   const out: Buffer[] = [];
   if (chance(0.1)) out.push(legacySasl(stats));
+  if (chance(0.03)) out.push(manyPartitions(stats));
   const frames = 1 + int(40);
   for (let i = 0; i < frames; i++) out.push(chance(0.1) ? garbage(stats) : specRequest(stats));
   return out;
@@ -192,7 +211,7 @@ async function main() {
   const stats: Stats = { connections: 0, frames: 0, mutations: 0, responses: 0, responseMutations: 0, bytesUp: 0, bytesDown: 0, peakRssKiB: 0, idleRssKiB: 0, rounds: 0 };
   const broker: ScriptedBroker = await startScriptedBroker((f) => answer(f, stats));
   const upstream: RecordingUpstream = await startRecordingUpstream({ relayTo: broker.port });
-  const envoy = await startEnvoy({ upstreamPort: upstream.port, pluginConfig: {}, concurrency: Number(args.concurrency), failurePolicy: 'FAIL_CLOSED' });
+  const envoy = await startEnvoy({ upstreamPort: upstream.port, wasm: args.wasm, pluginConfig: {}, concurrency: Number(args.concurrency), failurePolicy: 'FAIL_CLOSED' });
   const started = Date.now();
   try {
     await new Promise((r) => setTimeout(r, 300));
@@ -203,7 +222,11 @@ async function main() {
       const before = upstream.connections.length;
       const results = await Promise.all(Array.from({ length: 1 + int(4) }, () => connection(envoy, plan(stats))));
       stats.connections += results.length;
-      await new Promise((r) => setTimeout(r, 100));
+      // the relay has everything once Envoy closed its upstream connections
+      for (let i = 0; i < 200 && (upstream.connections.length - before < results.length || upstream.connections.slice(before).some((c) => !c.closed)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(envoy.vmFailures(), [], `Envoy reported a VM failure (seed ${SEED}, round ${stats.rounds})`);
       // byte identity both ways, per connection (the relay records both directions)
       const conns = upstream.connections.slice(before);
       assert.equal(conns.length, results.length, 'every connection reached the upstream');
