@@ -145,7 +145,7 @@ export class TrafficSink extends DecodeSink {
 
   errorCode(code: i16, scope: i32): void {
     if (scope == SCOPE_BODY) this.bodyErrorCode = <i32>code;
-    if (code != 0) this.metrics.responseError(this.apiLabel, code);
+    if (code != 0) this.metrics.responseError(this.apiKey, this.apiLabel, code);
   }
 
   throttleTimeMs(ms: i32): void {

@@ -201,11 +201,24 @@ export class KafkaMetrics {
     registry.addId(series.fetchRecords, info.recordCount);
   }
 
-  responseError(api: string, code: i16): void {
+  /** Error counter ids by (api key, error code; every unknown code shares one entry). */
+  private errorIds: Map<i32, u32> = new Map<i32, u32>();
+
+  responseError(apiKey: i16, api: string, code: i16): void {
     const error = errorName(code);
-    const id = registry.budgetedId(COUNTER, names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, error]));
-    if (id != NO_METRIC) registry.addId(id, 1);
-    else registry.count(names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, OTHER]));
+    const slot = error == UNKNOWN_ERROR ? 0x7fff : <i32>code & 0xffff;
+    const key = (<i32>apiKey << 16) | slot;
+    if (this.errorIds.has(key)) {
+      registry.addId(this.errorIds.get(key), 1);
+      return;
+    }
+    let id = registry.budgetedId(COUNTER, names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, error]));
+    if (id == NO_METRIC) {
+      // Over the series budget: error="other" from now on for this pair.
+      id = registry.id(COUNTER, names.metricName(names.RESPONSE_ERRORS_TOTAL, [names.TAG_API, api, names.TAG_ERROR, OTHER]));
+    }
+    this.errorIds.set(key, id);
+    registry.addId(id, 1);
   }
 
   throttled(apiKey: i16, ms: i32): void {
