@@ -1,5 +1,5 @@
 import { FrameAssembler } from "../../assembly/framer/frame_assembler";
-import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../../assembly/framer/frame_listener";
+import { DIRECTION_REQUEST, DIRECTION_RESPONSE, FRAME_DECODE, FRAME_OPAQUE, FRAME_PEEK } from "../../assembly/framer/frame_listener";
 import { MemorySource } from "../../assembly/bytes/byte_source";
 import { Bytes, requestFrame, concat, Recorder, feedSplit, sameEvents } from "./helpers";
 import { RequestHeader } from "../../assembly/protocol/request_header";
@@ -298,6 +298,43 @@ describe("framer: frame offsets for an enforcing filter", () => {
       const expected: i64 = cut < a1.length ? 0 : cut == a1.length ? -1 : <i64>a1.length;
       expect(a.pendingFrameStart()).toBe(expected, "cut at " + cut.toString());
       expect(a.inHeader()).toBe(cut < 4 + 15 || (cut > a1.length && cut < a1.length + 4 + 15), "cut at " + cut.toString());
+    }
+  });
+});
+
+/** Skips frames 2 and 3 unread (opaque), peeks at frame 4 (decoded when its first byte is 0). */
+class Opaque extends Recorder {
+  seen: i32 = 0;
+  frameMode(direction: i32, frameLength: i32): i32 {
+    this.seen++;
+    if (this.seen == 2 || this.seen == 3) return FRAME_OPAQUE;
+    if (this.seen == 4 || this.seen == 5) return FRAME_PEEK;
+    return FRAME_DECODE;
+  }
+  onFramePeek(direction: i32, frameLength: i32, firstByte: u8): bool {
+    this.events.push("peek " + firstByte.toString());
+    return firstByte == 0;
+  }
+}
+
+describe("framer: frames the listener says are not Kafka", () => {
+  it("skips opaque frames unread and decides peeked ones by their first byte, at every split", () => {
+    const stream = concat([
+      requestFrame(18, 3, 1, "a", 0),
+      new Bytes().raw([0, 0x73, 0x76, 0x63, 0, 0x21, 0x68, 0x75, 0x6e, 0x74, 0x65, 0x72]).frame(), // a PLAIN token
+      new Bytes().frame(), // an empty token
+      new Bytes().raw([0x60, 0x82, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).frame(), // a GSSAPI token
+      requestFrame(3, 1, 2, "b", 4),
+      requestFrame(18, 0, 3, "c", 0),
+    ]);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const r = new Opaque();
+      const a = new FrameAssembler(DIRECTION_REQUEST, r);
+      feedSplit(a, stream, [cut]);
+      expect(r.events.join("|")).toBe("req 18v3 #1 a|peek 96|peek 0|req 3v1 #2 b|req 18v0 #3 c");
+      expect(r.frames).toBe(6);
+      expect(r.malformed).toBe(0);
+      expect(a.inFrame()).toBe(false);
     }
   });
 });
