@@ -133,7 +133,7 @@ export class TrafficSink extends DecodeSink {
   partitionEnd(): void {
     if (this.apiKey != FETCH || this.partition < 0) return;
     if (!this.isResponse) {
-      if (this.fetchOffset >= 0) this.metrics.noteFetchOffset(this.metrics.progressKey(this.clientLabel, this.topicLabel(), this.partition), this.fetchOffset);
+      if (this.fetchOffset >= 0) this.metrics.noteFetchOffset(this.clientLabel, this.topicLabel(), this.partition, this.fetchOffset);
     } else if (this.highWatermark >= 0) {
       // Where the consumer stands after this fetch: past the records returned, else where it asked.
       const topic = this.topicLabel();

@@ -155,13 +155,10 @@ export class KafkaMetrics {
     return series;
   }
 
-  /** A produce/fetch counter of a pair, or of topic="other", client_id="other" past the budget. */
-  private topicCounter(series: TopicSeries, base: string): u32 {
-    if (series !== this.foldedSeries) {
-      const id = registry.budgetedId(COUNTER, names.metricName(base, this.topicClientTags(series.topic, series.client)));
-      if (id != NO_METRIC) return id;
-      series.folded = true;
-    }
+  /** `id` (a pair's counter), or past the series budget the topic="other", client_id="other" one. */
+  private orOther(series: TopicSeries, id: u32, base: string): u32 {
+    if (id != NO_METRIC) return id;
+    series.folded = true;
     return registry.id(COUNTER, names.metricName(base, this.topicClientTags(OTHER, OTHER)));
   }
 
@@ -181,9 +178,10 @@ export class KafkaMetrics {
 
   produced(series: TopicSeries, bytes: i64, records: i64, batches: i64): void {
     if (series.produceBytes == UNDEFINED) {
-      series.produceBytes = this.topicCounter(series, names.PRODUCE_BYTES_TOTAL);
-      series.produceRecords = this.topicCounter(series, names.PRODUCE_RECORDS_TOTAL);
-      series.produceBatches = this.topicCounter(series, names.PRODUCE_BATCHES_TOTAL);
+      const tags = this.topicClientTags(series.topic, series.client);
+      series.produceBytes = this.orOther(series, registry.budgetedId(COUNTER, names.metricName(names.PRODUCE_BYTES_TOTAL, tags)), names.PRODUCE_BYTES_TOTAL);
+      series.produceRecords = this.orOther(series, registry.budgetedId(COUNTER, names.metricName(names.PRODUCE_RECORDS_TOTAL, tags)), names.PRODUCE_RECORDS_TOTAL);
+      series.produceBatches = this.orOther(series, registry.budgetedId(COUNTER, names.metricName(names.PRODUCE_BATCHES_TOTAL, tags)), names.PRODUCE_BATCHES_TOTAL);
     }
     if (series.folded) registry.overflowed();
     registry.addId(series.produceBytes, bytes);
@@ -193,8 +191,9 @@ export class KafkaMetrics {
 
   fetched(series: TopicSeries, info: RecordsInfo): void {
     if (series.fetchBytes == UNDEFINED) {
-      series.fetchBytes = this.topicCounter(series, names.FETCH_BYTES_TOTAL);
-      series.fetchRecords = this.topicCounter(series, names.FETCH_RECORDS_TOTAL);
+      const tags = this.topicClientTags(series.topic, series.client);
+      series.fetchBytes = this.orOther(series, registry.budgetedId(COUNTER, names.metricName(names.FETCH_BYTES_TOTAL, tags)), names.FETCH_BYTES_TOTAL);
+      series.fetchRecords = this.orOther(series, registry.budgetedId(COUNTER, names.metricName(names.FETCH_RECORDS_TOTAL, tags)), names.FETCH_RECORDS_TOTAL);
     }
     if (series.folded) registry.overflowed();
     registry.addId(series.fetchBytes, info.totalBytes);
@@ -261,9 +260,15 @@ export class KafkaMetrics {
     return this.partitionSeries.admit(key) == key ? key : "";
   }
 
-  /** Remembers the offset a Fetch request asked for (one entry per admitted partition series). */
-  noteFetchOffset(key: string, offset: i64): void {
-    if (key.length > 0) this.fetchOffsets.set(key, offset);
+  /**
+   * Remembers the offset a Fetch request asked for, for a partition series a response already
+   * admitted (so a request alone, which may name partitions that do not exist, never takes a slot
+   * of the cap): one entry per admitted series at most.
+   */
+  noteFetchOffset(client: string, topic: string, partition: i32, offset: i64): void {
+    if (!this.config.consumerProgress) return;
+    const key = client + "|" + topic + "|" + partition.toString();
+    if (this.partitionSeries.has(key)) this.fetchOffsets.set(key, offset);
   }
 
   /** The offset last asked for this partition series, or -1. */
@@ -276,15 +281,10 @@ export class KafkaMetrics {
     if (key.length == 0) return; // progress off, or over the series cap (counted in the limiter)
     // Gauges cannot be added up into an `other` series: past the series budget they are dropped.
     const p = partition.toString();
-    setBudgeted(names.metricName(names.PARTITION_HIGH_WATERMARK, [names.TAG_TOPIC, topic, names.TAG_PARTITION, p]), <u64>max<i64>(highWatermark, 0));
+    registry.setBudgeted(names.metricName(names.PARTITION_HIGH_WATERMARK, [names.TAG_TOPIC, topic, names.TAG_PARTITION, p]), <u64>max<i64>(highWatermark, 0));
     if (fetchOffset < 0) return;
     const tags = [names.TAG_CLIENT_ID, client, names.TAG_TOPIC, topic, names.TAG_PARTITION, p];
-    setBudgeted(names.metricName(names.CONSUMER_FETCH_OFFSET, tags), <u64>fetchOffset);
-    setBudgeted(names.metricName(names.CONSUMER_LAG, tags), <u64>max<i64>(highWatermark - fetchOffset, 0));
+    registry.setBudgeted(names.metricName(names.CONSUMER_FETCH_OFFSET, tags), <u64>fetchOffset);
+    registry.setBudgeted(names.metricName(names.CONSUMER_LAG, tags), <u64>max<i64>(highWatermark - fetchOffset, 0));
   }
-}
-
-function setBudgeted(name: string, value: u64): void {
-  const id = registry.budgetedId(GAUGE, name);
-  if (id != NO_METRIC) registry.recordId(id, value);
 }

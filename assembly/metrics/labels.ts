@@ -68,6 +68,11 @@ export class LabelLimiter {
     return sanitized;
   }
 
+  /** Whether `sanitized` was admitted (does not admit it). */
+  has(sanitized: string): bool {
+    return this.seen.has(sanitized);
+  }
+
   distinct(): i32 {
     return this.seen.size;
   }

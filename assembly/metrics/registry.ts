@@ -69,6 +69,12 @@ export class MetricRegistry {
     return true;
   }
 
+  /** Sets a budgeted gauge; dropped when it is new and the budget is spent (gauges cannot fold). */
+  setBudgeted(name: string, value: u64): void {
+    const id = this.budgetedId(GAUGE, name);
+    if (id != NO_METRIC) this.recordId(id, value);
+  }
+
   /** Counts one update the budget folded or dropped. */
   overflowed(): void {
     this.budgetOverflows++;

@@ -17,7 +17,7 @@ export interface Emitted {
 /** Labels that come from the scrape or the histogram rendering, not from the filter. */
 export const SCRAPE_LABELS = ["pod", "namespace", "le"];
 
-const REGISTRY_KIND: Record<string, Kind> = { count: "counter", gaugeAdd: "gauge", set: "gauge", record: "histogram" };
+const REGISTRY_KIND: Record<string, Kind> = { count: "counter", countBudgeted: "counter", gaugeAdd: "gauge", set: "gauge", setBudgeted: "gauge", record: "histogram" };
 const DEFINE_KIND: Record<string, Kind> = { COUNTER: "counter", GAUGE: "gauge", HISTOGRAM: "histogram" };
 
 function tsFiles(dir: string): string[] {
@@ -47,10 +47,11 @@ export function emittedFrom(namesTs: string, sources: string[]): Emitted {
   }
   if (prefix !== "kafka.") throw new Error(`names.ts: PREFIX is ${JSON.stringify(prefix)}, the Prometheus names below assume "kafka."`);
   const metrics = new Map<string, Kind>();
-  // Metrics are recorded by name (`registry.count(names.metricName(names.X, …))`) or defined once
-  // and then updated by id (`registry.id(COUNTER, names.metricName(names.X, …))`,
+  // Metrics are recorded by name (`registry.count(names.metricName(names.X, …))`, and the
+  // series-budget forms countBudgeted / setBudgeted) or defined once and then updated by id
+  // (`registry.id(COUNTER, names.metricName(names.X, …))`, `registry.budgetedId(…)`,
   // `new ApiSeries(HISTOGRAM, names.X)`).
-  const call = /(?:registry\.(count|gaugeAdd|set|record)\(\s*names\.metricName\(|(?:registry\.id|new\s+ApiSeries)\(\s*(COUNTER|GAUGE|HISTOGRAM)\s*,\s*(?:names\.metricName\(\s*)?)names\.([A-Z0-9_]+)/g;
+  const call = /(?:registry\.(count|countBudgeted|gaugeAdd|set|setBudgeted|record)\(\s*names\.metricName\(|(?:registry\.(?:id|budgetedId)|new\s+ApiSeries)\(\s*(COUNTER|GAUGE|HISTOGRAM)\s*,\s*(?:names\.metricName\(\s*)?)names\.([A-Z0-9_]+)/g;
   for (const src of sources) {
     for (const m of src.matchAll(call)) {
       const base = constants.get(m[3]);
