@@ -22,6 +22,7 @@ help:
 	@echo "make test    every test suite (unit, ABI shape, codec, host, end-to-end in real Envoy, istio)"
 	@echo "make demo    the filter in real Envoy before a real Kafka broker, real clients, metrics"
 	@echo "make bench   benchmarks (ratios against a baseline measured in the same run)"
+	@echo "make fuzz    fuzz the module in real Envoy (FUZZ_SECONDS=600, FUZZ_SEED=<time>; a short seeded run is in make test)"
 
 deps: node_modules/.installed
 
