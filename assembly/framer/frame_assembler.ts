@@ -65,12 +65,12 @@ export class FrameAssembler {
 
   /** True while the frame in progress has not had its whole header yet (length prefix included). */
   inHeader(): bool {
-    return this.phase == PHASE_HEADER || (this.phase == PHASE_LENGTH && this.carryLength > 0);
+    return this.phase == PHASE_HEADER || this.phase == PHASE_PEEK || (this.phase == PHASE_LENGTH && this.carryLength > 0);
   }
 
   /** Stream offset where the frame in progress began, or -1 between frames. */
   pendingFrameStart(): i64 {
-    if (this.phase == PHASE_HEADER || this.phase == PHASE_BODY) return this.frameStart;
+    if (this.phase == PHASE_HEADER || this.phase == PHASE_BODY || this.phase == PHASE_PEEK) return this.frameStart;
     if (this.phase == PHASE_LENGTH && this.carryLength > 0) return this.streamOffset - <i64>this.carryLength;
     return -1;
   }
