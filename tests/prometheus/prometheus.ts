@@ -10,7 +10,7 @@
 // admin address itself (in a pod, :15020 merges :15090, which is a listener routing to this same
 // admin handler), and the `namespace`/`pod` labels the relabelling would add are static labels.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -39,8 +39,8 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   /** web port on 127.0.0.1 (default: a free one) */
   port?: number;
-  /** TSDB directory (default: a fresh temporary one, removed on close) */
-  dataDir?: string;
+  /** where prometheus.yml and the TSDB (data/) go; emptied first, kept on close (default: a temporary directory, removed on close) */
+  dir?: string;
 }
 
 export interface Sample { metric: Record<string, string>; value: number }
@@ -50,8 +50,9 @@ export interface RunningPrometheus {
   url: string;
   port: number;
   version: string;
-  /** the generated prometheus.yml (text) */
+  /** the generated prometheus.yml (text) and where it is */
   config: string;
+  configPath: string;
   logs: string[];
   /** instant query; `time` in ms since the epoch (default now) */
   query(expr: string, time?: number): Promise<Sample[]>;
@@ -102,8 +103,12 @@ export function parseDuration(d: string): number {
 
 export async function startPrometheus(o: PrometheusOptions): Promise<RunningPrometheus> {
   const version = prometheusVersion();
-  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
-  const dataDir = o.dataDir ?? join(dir, 'data');
+  const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'prometheus-'));
+  if (o.dir) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+  const dataDir = join(dir, 'data');
   const config = YAML.stringify(prometheusConfig(o));
   const configPath = join(dir, 'prometheus.yml');
   writeFileSync(configPath, config);
@@ -132,8 +137,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
   const close = async () => {
     if (!exit) { child.kill('SIGTERM'); await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]); }
     if (!exit) { child.kill('SIGKILL'); await exited; }
-    if (!o.dataDir) rmSync(dir, { recursive: true, force: true });
-    else rmSync(configPath, { force: true });
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 60_000;
@@ -152,6 +156,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
     port,
     version,
     config,
+    configPath,
     logs,
     api,
     async query(expr, time) {

@@ -68,7 +68,7 @@ export async function brokerWarm(internalPort: number, timeoutMs = 120_000): Pro
   for (let attempt = 1; ; attempt++) {
     const r = await kcat(`127.0.0.1:${internalPort}`, 'warm-up', ['-P', '-t', '_warm_up', '-X', 'enable.idempotence=true', '-X', 'message.timeout.ms=10000'], 'w\n', 20_000);
     if (r.code === 0 && !/fail|error/i.test(r.stderr)) return `${attempt} attempt${attempt > 1 ? 's' : ''}`;
-    if (Date.now() > until) throw new Error(`broker not ready for idempotent producers: ${r.stderr.trim().slice(0, 300)}`);
+    if (Date.now() > until || /Connection refused/.test(r.stderr)) throw new Error(`broker on 127.0.0.1:${internalPort} not ready for idempotent producers: ${r.stderr.trim().slice(0, 300)}`);
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
