@@ -7,7 +7,7 @@
 // throttling, a lagging consumer, a Kafka 0.10-era client, a broken client). The summary is read
 // from Prometheus with the dashboard's own PromQL. Envoy and Prometheus stay up until Ctrl-C
 // (DEMO_EXIT=1 stops after the summary; DEMO_PREVIEW=dir also renders the key panels to PNG).
-// Env: HOST_PORT, ADMIN_PORT, KAFKA_PORT, KAFKA_INTERNAL_PORT, PROM_PORT (19090),
+// Env: HOST_PORT, ADMIN_PORT, KAFKA_PORT, PROM_PORT (19090),
 // DEMO_SECONDS (60), DEMO_SCRAPE_INTERVAL (15s, Istio's).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,12 +16,11 @@ import { startEnvoy } from '../tests/envoy/envoy.ts';
 import { runClientUntil } from '../tests/e2e/clients.ts';
 import { startPrometheus, parseDuration, JOB, type Sample } from '../tests/prometheus/prometheus.ts';
 import { panel, substitute, intervals, legend } from '../tests/prometheus/dashboard.ts';
-import { prepare, situations, brokerWarm } from '../tests/prometheus/workload.ts';
+import { prepare, situations } from '../tests/prometheus/workload.ts';
 
 const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
 const ADMIN_PORT = Number(process.env.ADMIN_PORT ?? 19901);
 const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
-const KAFKA_INTERNAL_PORT = Number(process.env.KAFKA_INTERNAL_PORT ?? 9094);
 const PROM_PORT = Number(process.env.PROM_PORT ?? 19090);
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
 const SCRAPE = process.env.DEMO_SCRAPE_INTERVAL ?? '15s';
@@ -92,10 +91,9 @@ async function main(): Promise<void> {
   console.log(`Prometheus ${prom.version}: ${prom.url}  (job ${JOB} scrapes Envoy's admin /stats/prometheus every ${SCRAPE}, honor_labels, namespace="${NAMESPACE}" pod="${POD}"; ${alertCount} alert rules from istio/alerts/kafka-filter-rules.yaml; config ${prom.configPath})`);
   const t0 = await prom.scrapedAfter(Date.now(), parseDuration(SCRAPE) * 3000);
 
-  const warm = await brokerWarm(KAFKA_INTERNAL_PORT);
   const s = { port: HOST_PORT, brokerPort: KAFKA_PORT, prefix: `demo.${Date.now().toString(36)}`, burst: 64 };
   await prepare(s);
-  console.log(`\nTraffic for ${SECONDS}s (broker ready for idempotent producers after ${warm}):`);
+  console.log(`\nTraffic for ${SECONDS}s:`);
   const until = Date.now() + SECONDS * 1000;
   const loops = LOAD.map(async ([client, clientId, prefix]) => {
     let ok = 0;

@@ -18,11 +18,10 @@ import { runClient } from '../e2e/clients.ts';
 import { parsePrometheus, type Series } from '../e2e/prom.ts';
 import { startPrometheus, ROOT, type RunningPrometheus, type RangeSeries } from './prometheus.ts';
 import { dashboardPanels, substitute, intervals, legendLabels, type DashboardPanel, type DashboardVariables } from './dashboard.ts';
-import { prepare, situations, manyClientIds, brokerWarm, IDS } from './workload.ts';
+import { prepare, situations, manyClientIds, IDS } from './workload.ts';
 
 const HOST_PORT = Number(process.env.HOST_PORT ?? 19092);
 const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092);
-const KAFKA_INTERNAL_PORT = Number(process.env.KAFKA_INTERNAL_PORT ?? 9094);
 const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
 const RUN = `panels.${Date.now().toString(36)}`;
 const SCRAPE_SECONDS = 1;
@@ -184,7 +183,6 @@ before(async () => {
   t0 = await prom.scrapedAfter(Date.now());
   const s = { port: HOST_PORT, brokerPort: KAFKA_PORT, prefix: RUN, burst: 2 * MAX_IN_FLIGHT };
   await prepare(s);
-  timeline.push(`${new Date().toISOString()} broker ready for idempotent producers (${await brokerWarm(KAFKA_INTERNAL_PORT)})`);
   // the real clients, at once: produce and consume in consumer groups (Java, kafkajs) and with
   // kcat; Java also produces with acks=0
   // (twice, the same topics and groups: a consumer that catches up in one fetch makes its fetch

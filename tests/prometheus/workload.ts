@@ -58,21 +58,6 @@ export interface Situations {
   burst: number;
 }
 
-/**
- * A fresh broker answers idempotent producers with COORDINATOR_LOAD_IN_PROGRESS until its
- * transaction state is loaded, which the clients of tests/clients count as a failure: wait for it
- * on the broker's internal listener (not through the filter). Resolves with the attempts taken.
- */
-export async function brokerWarm(internalPort: number, timeoutMs = 120_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    const r = await kcat(`127.0.0.1:${internalPort}`, 'warm-up', ['-P', '-t', '_warm_up', '-X', 'enable.idempotence=true', '-X', 'message.timeout.ms=10000'], 'w\n', 20_000);
-    if (r.code === 0 && !/fail|error/i.test(r.stderr)) return `${attempt} attempt${attempt > 1 ? 's' : ''}`;
-    if (Date.now() > until || /Connection refused/.test(r.stderr)) throw new Error(`broker on 127.0.0.1:${internalPort} not ready for idempotent producers: ${r.stderr.trim().slice(0, 300)}`);
-    await new Promise((res) => setTimeout(res, 1000));
-  }
-}
-
 /** Once per run, before the situations: the throttled client's quota. */
 export async function prepare(s: Situations): Promise<void> {
   const err = await setClientQuota(s.brokerPort, IDS.throttled, { producer_byte_rate: THROTTLED_BYTE_RATE });
