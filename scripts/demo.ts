@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   const loops = LOAD.map(async ([client, clientId, prefix]) => {
     let ok = 0;
     let failed = 0;
+    let why = '';
     let messages = 0;
     let topics = 0;
     while (Date.now() < until) {
@@ -106,9 +107,12 @@ async function main(): Promise<void> {
         ok++;
         messages += Object.values(r.summary.topics).reduce((a, t) => a + t.messages, 0);
         topics = Object.keys(r.summary.topics).length;
-      } else failed++;
+      } else {
+        failed++;
+        why = r.summary ? r.summary.errors.join('; ') : r.killed ? 'killed after 240 s' : r.stderr.trim().split('\n').pop() ?? '';
+      }
     }
-    console.log(`  ${client.padEnd(8)} ${clientId.padEnd(16)} ${ok} round trips verified (${messages} messages over ${topics} topics)${failed ? `, ${failed} failed` : ''}`);
+    console.log(`  ${client.padEnd(8)} ${clientId.padEnd(16)} ${ok} round trips verified (${messages} messages over ${topics} topics)${failed ? `, ${failed} failed (last: ${why.slice(0, 160)})` : ''}`);
   });
   const other = (async () => {
     const done = new Set<string>();
