@@ -60,14 +60,8 @@ type Expect =
   | { kind: 'deriv' }
   | { kind: 'empty'; why: string };
 
-/**
- * A target whose data depends on a filter change not made yet: while `ready()` is false (read
- * from Envoy's own series), its checks run as a TODO with `why`; once it is true, they count.
- */
-interface Pending { why: string; ready: () => boolean }
-
 const api = (a: string): Pred => (l) => l.api === a;
-const EXPECT: Record<string, { unit: string; targets: Expect[]; pending?: Pending }> = {
+const EXPECT: Record<string, { unit: string; targets: Expect[] }> = {
   'Requests/s': { unit: 'reqps', targets: [{ kind: 'rate', metric: 'kafka_requests_total' }] },
   'Error responses/s': { unit: 'short', targets: [{ kind: 'rate', metric: 'kafka_response_errors_total' }] },
   'Produce in flight': { unit: 'short', targets: [{ kind: 'gauge', metric: 'kafka_inflight_requests', agg: 'sum', where: api('Produce'), zeroAllowed: true }] },
@@ -100,10 +94,6 @@ const EXPECT: Record<string, { unit: string; targets: Expect[]; pending?: Pendin
   'Produce / Fetch below Kafka 4 minimums (by client)': {
     unit: 'short',
     targets: [{ kind: 'increase', metric: 'kafka_requests_total', where: (l) => (l.api === 'Produce' && Number(l.api_version) <= 2) || (l.api === 'Fetch' && Number(l.api_version) <= 3) }],
-    pending: {
-      why: 'the filter counts a known API key at a version outside its tables as api="unknown", api_version="unknown" (the 0.10 client\'s Produce v2 and Fetch v3 land there); issue 14 #2 keeps the name and version of known keys',
-      ready: () => truth.some((s) => s.name === 'kafka_requests_total' && s.labels.api === 'Produce' && s.labels.api_version === '2'),
-    },
   },
   'Produce / Fetch requests/s by API version': { unit: 'reqps', targets: [{ kind: 'rate', metric: 'kafka_requests_total', where: (l) => l.api === 'Produce' || l.api === 'Fetch' }] },
   'Connections': { unit: 'short', targets: [{ kind: 'gauge', metric: 'kafka_connections_active', agg: 'sum' }, { kind: 'rate', metric: 'kafka_connections_total' }] },
@@ -307,11 +297,6 @@ for (const p of dashboardPanels()) {
   test(`panel "${p.title}"`, async (t) => {
     const exp = EXPECT[p.title];
     assert.ok(exp, `${p.title} is not in EXPECT`);
-    if (exp.pending && !exp.pending.ready()) {
-      report.push(`| ${p.title} | | ${p.unit} | | | | | TODO: ${exp.pending.why} |`);
-      await t.test('its series (TODO until the filter change)', { todo: exp.pending.why }, () => checkPanel(t, p, exp));
-      return;
-    }
     await checkPanel(t, p, exp);
   });
 }
