@@ -137,6 +137,22 @@ let truth: Series[] = [];
 const timeline: string[] = [];
 const report: string[] = [];
 
+/**
+ * Waits until Envoy holds no connection: a throttled client's connection outlives the client by
+ * the throttle time (the broker reads its close only when it unmutes the channel), and the
+ * gauges compared at the end must not move between the last scrape and Envoy's own reading.
+ */
+async function drained(): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const open = parsePrometheus(await envoy.prometheus()).filter((x) => x.name === 'kafka_connections_active').reduce((a, x) => a + x.value, 0);
+    if (open === 0) break;
+    assert.ok(Date.now() - started < 120_000, `${open} connections still open after 120 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  timeline.push(`${new Date().toISOString()} no connection open in Envoy (waited ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 async function settle(what: string): Promise<number> {
   await envoy.flushed();
   const t = await prom.scrapedAfter(Date.now());
@@ -191,6 +207,7 @@ before(async () => {
   }
   for (const round of [1, 2]) {
     await manyClientIds(HOST_PORT, round, MAX_CLIENT_IDS + 1);
+    if (round === 2) await drained();
     t1 = await settle(`${MAX_CLIENT_IDS + 1} new client ids (round ${round})`);
   }
   truth = parsePrometheus(await envoy.prometheus());
