@@ -141,7 +141,11 @@ function table(title: string, w: number, h: number, ts: Target[], o: PanelOption
     gridPos: place(w, h),
     targets: targets(ts.map((t) => ({ ...t, instant: true, legend: t.legend ?? "" }))),
     fieldConfig: {
-      defaults: { unit: o.unit ?? "short", custom: { align: "auto", filterable: true } },
+      defaults: {
+        unit: o.unit ?? "short",
+        ...(o.decimals !== undefined ? { decimals: o.decimals } : {}),
+        custom: { align: "auto", filterable: true },
+      },
       overrides: [],
     },
     options: { showHeader: true, cellHeight: "sm", footer: { show: false, reducer: ["sum"], fields: "" } },
@@ -348,8 +352,8 @@ export function buildDashboard(): unknown {
     ]),
     timeseries("Topics seen in Metadata", 8, [{ expr: `max by (pod) (kafka_metadata_topics{${POD}})`, legend: "{{pod}}" }]),
     timeseries("Label overflow (cardinality cap hit)", 8, [
-      { expr: `sum by (reason) (increase(kafka_label_overflow_total{${POD}}[${RI}]))`, legend: "{{reason}}" },
-    ], { description: "New client_id/topic values mapped to `other` because max_client_ids/max_topics was reached." }),
+      { expr: `sum by (reason) (rate(kafka_label_overflow_total{${POD}}[${RI}]))`, legend: "{{reason}}" },
+    ], { description: "Label values mapped to `other` per second because max_client_ids/max_topics was reached." }),
     timeseries("Malformed / unknown frames", 12, [
       { expr: `sum by (direction, reason) (rate(kafka_frames_malformed_total{${POD}}[${RI}]))`, legend: "malformed {{direction}} {{reason}}" },
       { expr: `sum by (direction) (rate(kafka_frames_unknown_total{${POD}}[${RI}]))`, legend: "unknown {{direction}}" },
