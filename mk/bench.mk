@@ -1,19 +1,34 @@
 # Benchmarks (tests/bench, docs/benchmarks.md). Not part of `make test`: every figure is read as a
 # ratio against baselines measured in the same run; nothing passes or fails on timing.
-#   make bench        real Envoy + a real broker + Kafka's ProducerPerformance/ConsumerPerformance:
-#                     tcp_proxy, no-op Wasm, the filter, the filter with an audit policy (~20 min)
-#   make bench-quick  the same, small workloads, one round (a few minutes; a smoke run)
-#   make bench-micro  in-process microbenchmarks of the module in tests/host (cost per frame vs
-#                     frame size, VM memory per connection)
+#   make bench          real Envoy + a real broker + Kafka's ProducerPerformance/ConsumerPerformance:
+#                       tcp_proxy, no-op Wasm, the filter, the filter with an audit policy (~20-25 min
+#                       on 2 cores); tables on stdout and in build/bench/report.md
+#   make bench-quick    the same with small workloads and one round (a smoke run, a few minutes)
+#   make bench-profile  perf profile of Envoy with the filter vs the no-op module, Wasm functions named
+#                       (needs perf: Debian linux-perf); build/bench/profile/profile.md
+#   make bench-micro    in-process microbenchmarks of the module in tests/host (cost per frame vs
+#                       frame size, VM linear memory per connection)
 # Env for bench: BENCH_ROUNDS, BENCH_SECTIONS=traffic,memory, BENCH_WORKLOADS, BENCH_VARIANTS,
-# BENCH_WASM, BENCH_OUT (see tests/bench/bench.ts). The broker gets free ports and its own work dir.
-.PHONY: bench bench-quick bench-micro
+# BENCH_WASM, BENCH_OUT (tests/bench/bench.ts). Each run starts its own broker on free ports.
+.PHONY: bench bench-quick bench-profile bench-micro
+
+# the flags of the Makefile's $(WASM) rule
+WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
 
 build/bench/passthrough.wasm: tests/bench/passthrough.wat node_modules/.installed
 	@mkdir -p build/bench
 	$(NODE_BIN)/wasm-as $< -o $@
 
-bench: $(WASM) build/bench/passthrough.wasm
+# The release build with a name section, for profiles (function names in V8's perf map).
+build/bench/kafka-filter.names.wasm: $(ASSEMBLY_SOURCES) node_modules/.installed
+	@mkdir -p build/bench
+	$(NODE_BIN)/asc --config asconfig.json --target release --debug --outFile build/bench/kafka-filter.names.unopt.wasm
+	$(NODE_BIN)/wasm-opt build/bench/kafka-filter.names.unopt.wasm $(WASM_OPT_FLAGS) -g --strip-producers -o $@
+	@rm -f build/bench/kafka-filter.names.unopt.wasm
+
+# $(call with-broker,command): a broker on free ports, advertising HOST_PORT (where each Envoy under
+# test listens), its own work dir, stopped however the command ends.
+define with-broker
 	@set -e; ulimit -n "$$(ulimit -Hn)"; \
 	  bash tests/envoy/install.sh; bash tests/bench/kafka-tools/deps.sh; \
 	  read -r kp cp ip hp < <(node tests/lib/free-ports.mjs 4); \
@@ -21,10 +36,18 @@ bench: $(WASM) build/bench/passthrough.wasm
 	  export KAFKA_WORK=$$(mktemp -d /tmp/kafka-bench-XXXXXX); \
 	  trap 'bash tests/kafka/kafka-down.sh; rm -rf "$$KAFKA_WORK"' EXIT; \
 	  bash tests/kafka/kafka-up.sh; \
-	  node --import tsx tests/bench/bench.ts
+	  $(1)
+endef
+
+bench: $(WASM) build/bench/passthrough.wasm
+	$(call with-broker,node --import tsx tests/bench/bench.ts)
 
 bench-quick:
-	@$(MAKE) --no-print-directory bench BENCH_QUICK=1
+	@BENCH_QUICK=1 $(MAKE) --no-print-directory bench
+
+bench-profile: build/bench/passthrough.wasm build/bench/kafka-filter.names.wasm
+	@command -v perf >/dev/null || { echo "bench-profile needs perf (apt-get install linux-perf)"; exit 1; }
+	$(call with-broker,node --import tsx tests/bench/profile_envoy.ts)
 
 bench-micro: $(WASM) build/bench/passthrough.wasm
 	node --import tsx tests/bench/micro.ts

@@ -16,7 +16,7 @@
 // Env: BENCH_QUICK=1 (small workloads, 1 round, 100/500 connections), BENCH_ROUNDS (default 3),
 //      BENCH_SECTIONS (default "traffic,memory"), BENCH_WORKLOADS (names, comma-separated),
 //      BENCH_VARIANTS (keys), BENCH_WASM (another build of the filter), BENCH_OUT (default build/bench).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +30,11 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const SECTIONS = (process.env.BENCH_SECTIONS ?? 'traffic,memory').split(',');
 const OUT = process.env.BENCH_OUT ?? 'build/bench';
-const KAFKA_PORT = Number(need('KAFKA_PORT'));
-const INTERNAL = `127.0.0.1:${need('KAFKA_INTERNAL_PORT')}`;
-const HOST_PORT = Number(need('HOST_PORT'));
+/** BENCH_FROM=results.json: print the report of an earlier run again (no broker, no Envoy) */
+const FROM = process.env.BENCH_FROM;
+const KAFKA_PORT = FROM ? 0 : Number(need('KAFKA_PORT'));
+const INTERNAL = FROM ? '' : `127.0.0.1:${need('KAFKA_INTERNAL_PORT')}`;
+const HOST_PORT = FROM ? 0 : Number(need('HOST_PORT'));
 const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
 const CONCURRENCY = 2;
 const FILTER = process.env.BENCH_WASM ?? 'build/kafka-filter.wasm';
@@ -81,11 +83,11 @@ interface Workload {
 }
 const scale = (n: number) => (QUICK ? Math.round(n / 10) : n);
 const ALL_WORKLOADS: Workload[] = [
-  { name: '1k', label: '1 KiB records, 16 KiB batches', records: scale(300_000), recordSize: 1024, partitions: 3, producer: { 'batch.size': 16384 }, consumer: {} },
-  { name: '100b', label: '100 B records, 1 KiB batches', records: scale(300_000), recordSize: 100, partitions: 3, producer: { 'batch.size': 1024 }, consumer: {} },
+  { name: '1k', label: '1 KiB records, 16 KiB batches', records: scale(150_000), recordSize: 1024, partitions: 3, producer: { 'batch.size': 16384 }, consumer: {} },
+  { name: '100b', label: '100 B records, 1 KiB batches', records: scale(150_000), recordSize: 100, partitions: 3, producer: { 'batch.size': 1024 }, consumer: {} },
   {
     name: 'fetch', label: 'consumer-heavy: 64 partitions, 100 B records in 1 KiB batches, fetches of ≤ 1 KiB per partition',
-    records: scale(200_000), recordSize: 100, partitions: 64, producer: { 'batch.size': 1024 }, consumer: {}, fetchSize: 1024,
+    records: scale(100_000), recordSize: 100, partitions: 64, producer: { 'batch.size': 1024 }, consumer: {}, fetchSize: 1024,
   },
 ];
 const WORKLOADS = pick(ALL_WORKLOADS, process.env.BENCH_WORKLOADS, (w) => w.name);
@@ -115,6 +117,18 @@ async function statValues(envoy: RunningEnvoy, regex: string): Promise<Map<strin
   return m;
 }
 
+/**
+ * CPU seconds the Envoy process has run: the sum of its threads' schedstat run time (the same
+ * utime+stime, in nanoseconds instead of 10 ms clock ticks; Envoy's threads live as long as it does).
+ */
+function cpuSeconds(envoy: RunningEnvoy): number {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${envoy.pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${envoy.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
+  }
+  return ns / 1e9;
+}
+
 /** Bytes carried so far, both directions, as tcp_proxy counts them on the client side. */
 async function bytesCarried(envoy: RunningEnvoy): Promise<number> {
   let n = 0;
@@ -130,7 +144,15 @@ async function activeConnections(envoy: RunningEnvoy): Promise<number> {
 }
 
 // ------------------------------------------------------------------ traffic runs
-interface Phase { cpuS: number; bytes: number; requests: number; wallMs: number }
+interface Phase {
+  /** Envoy CPU seconds (schedstat) */
+  cpuS: number;
+  /** the same from /proc/<pid>/stat utime+stime (10 ms ticks), for comparison */
+  ticksCpuS: number;
+  bytes: number;
+  requests: number;
+  wallMs: number;
+}
 interface Check {
   producedCounted: number;
   fetchedCounted: number;
@@ -158,14 +180,14 @@ async function trafficRun(w: Workload, v: Variant, round: number, tmp: string): 
   try {
     await sleep(500);
     const load1 = os.loadavg()[0];
-    const c0 = envoy.cpuSeconds(), b0 = await bytesCarried(envoy);
+    const c0 = cpuSeconds(envoy), t0 = envoy.cpuSeconds(), b0 = await bytesCarried(envoy);
     const prod = await producerPerformance({ bootstrap: BOOTSTRAP, topic, records: w.records, recordSize: w.recordSize, clientId: 'bench-producer', props: w.producer });
-    const c1 = envoy.cpuSeconds(), b1 = await bytesCarried(envoy);
+    const c1 = cpuSeconds(envoy), t1 = envoy.cpuSeconds(), b1 = await bytesCarried(envoy);
     const cons = await consumerPerformance({
       bootstrap: BOOTSTRAP, topic, records: w.records, clientId: 'bench-consumer', group: `bench-${topic}`, props: w.consumer,
       fetchSize: w.fetchSize, configFile: join(tmp, 'consumer.properties'),
     });
-    const c2 = envoy.cpuSeconds(), b2 = await bytesCarried(envoy);
+    const c2 = cpuSeconds(envoy), t2 = envoy.cpuSeconds(), b2 = await bytesCarried(envoy);
     let check: Check | null = null;
     if (v.key === 'filter' || v.key === 'audit') {
       const s: Series[] = parsePrometheus(await envoy.prometheus());
@@ -183,8 +205,8 @@ async function trafficRun(w: Workload, v: Variant, round: number, tmp: string): 
     }
     return {
       variant: v.key, workload: w.name, round, load1,
-      produce: { cpuS: c1 - c0, bytes: b1 - b0, requests: prod.requests, wallMs: prod.wallMs, tool: prod },
-      consume: { cpuS: c2 - c1, bytes: b2 - b1, requests: cons.requests, wallMs: cons.wallMs, tool: cons },
+      produce: { cpuS: c1 - c0, ticksCpuS: t1 - t0, bytes: b1 - b0, requests: prod.requests, wallMs: prod.wallMs, tool: prod },
+      consume: { cpuS: c2 - c1, ticksCpuS: t2 - t1, bytes: b2 - b1, requests: cons.requests, wallMs: cons.wallMs, tool: cons },
       check,
     };
   } finally {
@@ -272,15 +294,16 @@ function ratioColumns(): Array<[string, string, string]> {
   return cols;
 }
 
-function metricTable(runs: TrafficRun[], rows: Array<[string, string, Metric]>): string[] {
+function metricTable(runs: TrafficRun[], rows: Array<[string, string, Metric]>, second = 'phase'): string[] {
   const cols = ratioColumns();
   return table(
-    ['workload', 'phase', ...VARIANTS.map((v) => v.label), ...cols.map((c) => c[0])],
+    ['workload', second, ...VARIANTS.map((v) => v.label), ...cols.map((c) => c[0])],
     rows.map(([w, phase, m]) => [
       w, phase,
       ...VARIANTS.map((v) => cell(summarize(runsOf(runs, w, v.key).map(m)))),
       ...cols.map(([, v, b]) => ratioCell(ratios(runs, w, v, b, m))),
     ]),
+    2,
   );
 }
 
@@ -299,7 +322,7 @@ function trafficReport(runs: TrafficRun[]): string[] {
         s((r) => r.consume.tool.fetches), s((r) => r.produce.tool.batchSizeAvg)];
     })));
 
-  out.push('### Envoy CPU seconds per GiB carried (utime+stime of the Envoy process / bytes in both directions)', '');
+  out.push('### Envoy CPU seconds per GiB carried (CPU time of the Envoy process, all threads / bytes in both directions)', '');
   out.push(...metricTable(runs, WORKLOADS.flatMap((w) => phases.map((p) => [w.name, label(p), perGiB(p)] as [string, string, Metric]))));
   out.push('### Envoy CPU milliseconds per 1,000 Kafka requests (requests as the clients count them, all APIs)', '');
   out.push(...metricTable(runs, WORKLOADS.flatMap((w) => phases.map((p) => [w.name, label(p), per1kReq(p)] as [string, string, Metric]))));
@@ -314,7 +337,7 @@ function trafficReport(runs: TrafficRun[]): string[] {
     ['consumer fetch.MB.sec', (r) => r.consume.tool.fetchMbPerSec],
     ['consumer fetch.nMsg.sec', (r) => r.consume.tool.fetchRecordsPerSec],
   ];
-  out.push(...metricTable(runs, WORKLOADS.flatMap((w) => tools.map(([l, m]) => [w.name, l, m] as [string, string, Metric]))));
+  out.push(...metricTable(runs, WORKLOADS.flatMap((w) => tools.map(([l, m]) => [w.name, l, m] as [string, string, Metric])), 'as printed'));
 
   const checked = runs.filter((r) => r.check);
   if (checked.length) {
@@ -322,7 +345,7 @@ function trafficReport(runs: TrafficRun[]): string[] {
     out.push(...table(['workload', 'variant', 'round', 'records produced / counted', 'records consumed / fetched counted', 'requests by clients / counted by filter', 'decode problems', 'policy violations', 'VM failures'],
       checked.map((r) => [r.workload, r.variant, String(r.round + 1), `${fmt(r.produce.tool.records)} / ${fmt(r.check!.producedCounted)}`,
         `${fmt(r.consume.tool.records)} / ${fmt(r.check!.fetchedCounted)}`, `${fmt(r.produce.requests + r.consume.requests)} / ${fmt(r.check!.requestsCounted)}`,
-        fmt(r.check!.problems), fmt(r.check!.violations), fmt(r.check!.vmFailures)])));
+        fmt(r.check!.problems), fmt(r.check!.violations), fmt(r.check!.vmFailures)]), 2));
   }
   return out;
 }
@@ -333,24 +356,26 @@ function memoryReport(runs: MemoryRun[]): string[] {
   const of = (v: string) => runs.filter((r) => r.variant === v);
   const perConn = (r: MemoryRun) => (r.openKiB[1] - r.idleKiB) / n2;
   const slope = (r: MemoryRun) => (r.openKiB[1] - r.openKiB[0]) / (n2 - n1);
-  const overTcp = (v: string, f: (r: MemoryRun) => number) => {
+  /** per-round difference against a baseline variant */
+  const over = (v: string, base: string, f: (r: MemoryRun) => number) => {
     const xs: number[] = [];
     for (const r of of(v)) {
-      const b = runs.find((x) => x.variant === 'tcp' && x.round === r.round);
+      const b = runs.find((x) => x.variant === base && x.round === r.round);
       if (b) xs.push(f(r) - f(b));
     }
     return summarize(xs);
   };
   const out = [`### Envoy RSS with open Kafka connections (each: ApiVersions v3 request and response through Envoy, then idle), MiB`, ''];
   out.push(...table(
-    ['variant', 'idle', `${fmt(n1)} open`, `${fmt(n2)} open`, 'after all closed', `KiB/conn (${fmt(n2)} − idle)/${fmt(n2)}`, 'KiB/conn over tcp_proxy', `KiB/conn slope (${fmt(n2)} − ${fmt(n1)})`, 'slope over tcp_proxy', `Envoy heap allocated idle / ${fmt(n2)} / closed`],
+    ['variant', 'idle', `${fmt(n1)} open`, `${fmt(n2)} open`, 'after all closed', `KiB/conn: (${fmt(n2)} open − idle) / ${fmt(n2)}`, 'KiB/conn − tcp_proxy', 'KiB/conn − no-op', `KiB/conn between ${fmt(n1)} and ${fmt(n2)}`, `Envoy heap allocated: idle / ${fmt(n2)} / closed`],
     VARIANTS.map((v) => {
       const rs = of(v.key);
       const s = (f: (r: MemoryRun) => number) => summarize(rs.map(f));
-      return [v.label, cell(s((r) => r.idleKiB), (x) => mib(x)), cell(s((r) => r.openKiB[0]), mib), cell(s((r) => r.openKiB[1]), mib), cell(s((r) => r.closedKiB), mib),
-        cell(s(perConn), (x) => fmt(x, 1)), v.key === 'tcp' ? '' : cell(overTcp(v.key, perConn), (x) => fmt(x, 1)),
-        cell(s(slope), (x) => fmt(x, 1)), v.key === 'tcp' ? '' : cell(overTcp(v.key, slope), (x) => fmt(x, 1)),
-        [0, 2, 3].map((i) => mib(s((r) => r.allocatedKiB[i]).median)).join(' / ')];
+      const kib = (x: number) => fmt(x, 1);
+      return [v.label, cell(s((r) => r.idleKiB), mib), cell(s((r) => r.openKiB[0]), mib), cell(s((r) => r.openKiB[1]), mib), cell(s((r) => r.closedKiB), mib),
+        cell(s(perConn), kib), v.key === 'tcp' ? '' : cell(over(v.key, 'tcp', perConn), kib),
+        v.key === 'tcp' || v.key === 'noop' || !has('noop') ? '' : cell(over(v.key, 'noop', perConn), kib),
+        cell(s(slope), kib), [0, 2, 3].map((i) => mib(s((r) => r.allocatedKiB[i]).median)).join(' / ')];
     })));
   const f = runs.filter((r) => r.filterConnections !== undefined);
   if (f.length) out.push(`Filter check: kafka_connections_active = ${[...new Set(f.map((r) => r.filterConnections))].join(', ')}, ApiVersions requests counted = ${[...new Set(f.map((r) => r.filterApiVersions))].join(', ')} (expected ${n2}).`, '');
@@ -358,7 +383,36 @@ function memoryReport(runs: MemoryRun[]): string[] {
 }
 
 // ------------------------------------------------------------------ main
+interface Results {
+  date: string; envoy: string; concurrency: number; cpus: number; cpu: string; quick: boolean; rounds: number; filter_wasm: string;
+  variants: Variant[]; workloads: Workload[]; connections: number[]; load_average: number[]; elapsed_s: number; traffic: TrafficRun[]; memory: MemoryRun[];
+}
+
+function render(r: Results): string {
+  const load = summarize(r.load_average);
+  return [
+    `## make bench — ${r.date}`,
+    '',
+    `Envoy ${r.envoy} (--concurrency ${r.concurrency}, istio/local/envoy.yaml), Kafka 4.1.1 (one KRaft broker, loopback), kafka-tools 4.1.1; ` +
+      `${r.cpus} × ${r.cpu}; ${r.rounds} round(s), variants interleaved, a fresh Envoy per run${r.quick ? '; BENCH_QUICK=1 (small workloads: not comparable with a full run)' : ''}. ` +
+      `Load average (1 min) during the run: ${num(load.median)} [${num(load.min)}–${num(load.max)}]; ${fmt(r.elapsed_s / 60, 1)} min. ` +
+      'Cells: median [min–max] over the rounds; ratios are taken round by round against the baseline run next to it.',
+    '',
+    ...(r.traffic.length ? trafficReport(r.traffic) : []),
+    ...(r.memory.length ? memoryReport(r.memory) : []),
+  ].join('\n');
+}
+
+/** BENCH_FROM: the tables of a saved run, with its variants, workloads and connection counts. */
+function reprint(r: Results): void {
+  VARIANTS.splice(0, VARIANTS.length, ...r.variants);
+  WORKLOADS.splice(0, WORKLOADS.length, ...r.workloads);
+  CONNECTIONS.splice(0, CONNECTIONS.length, ...r.connections);
+  console.log(render(r));
+}
+
 async function main() {
+  if (FROM) return reprint(JSON.parse(readFileSync(FROM, 'utf8')));
   const t0 = Date.now();
   mkdirSync(OUT, { recursive: true });
   const tmp = mkdtempSync(join(os.tmpdir(), 'bench-'));
@@ -400,27 +454,15 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const elapsed = (Date.now() - t0) / 1000;
-  const load = summarize(loads);
-  const lines = [
-    `## make bench — ${new Date().toISOString()}`,
-    '',
-    `Envoy ${envoyVersion} (--concurrency ${CONCURRENCY}, istio/local/envoy.yaml), Kafka 4.1.1 (one KRaft broker, loopback), kafka-tools 4.1.1; ` +
-      `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}; ${ROUNDS} round(s), variants interleaved, a fresh Envoy per run${QUICK ? '; BENCH_QUICK=1 (small workloads: not comparable with a full run)' : ''}. ` +
-      `Load average (1 min) during the run: ${num(load.median)} [${num(load.min)}–${num(load.max)}]; ${fmt(elapsed / 60, 1)} min. ` +
-      'Cells: median [min–max] over the rounds; ratios are taken round by round against the baseline run next to it.',
-    '',
-    ...(traffic.length ? trafficReport(traffic) : []),
-    ...(memory.length ? memoryReport(memory) : []),
-  ];
-  const text = lines.join('\n');
+  const results: Results = {
+    date: new Date().toISOString(), envoy: envoyVersion, concurrency: CONCURRENCY, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', quick: QUICK, rounds: ROUNDS,
+    filter_wasm: FILTER, variants: VARIANTS, workloads: WORKLOADS, connections: CONNECTIONS, load_average: loads, elapsed_s: (Date.now() - t0) / 1000, traffic, memory,
+  };
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+  const text = render(results);
   console.log(text);
   writeFileSync(join(OUT, 'report.md'), text + '\n');
-  writeFileSync(join(OUT, 'results.json'), JSON.stringify({
-    date: new Date().toISOString(), envoy: envoyVersion, concurrency: CONCURRENCY, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, quick: QUICK, rounds: ROUNDS,
-    filter_wasm: FILTER, variants: VARIANTS, workloads: WORKLOADS, connections: CONNECTIONS, load_average: loads, elapsed_s: elapsed, traffic, memory,
-  }, null, 1) + '\n');
-  console.log(`report: ${join(OUT, 'report.md')}, raw runs: ${join(OUT, 'results.json')} (${fmt(elapsed / 60, 1)} min)`);
+  console.log(`report: ${join(OUT, 'report.md')}, raw runs: ${join(OUT, 'results.json')} (${fmt(results.elapsed_s / 60, 1)} min)`);
 
   const bad = traffic.filter((r) => r.check && (r.check.producedCounted !== r.produce.tool.records || r.check.fetchedCounted < r.consume.tool.records || r.check.problems || r.check.vmFailures
     || (r.variant === 'audit' && r.check.violations)));

@@ -1,24 +1,22 @@
-// `make bench`: benchmarks of the Kafka filter, reported as RATIOS against a baseline measured in
-// the same run (a pass-through Proxy-Wasm module through the same host, or the 1 KiB case).
-// Absolute timings depend on the machine and are printed for reference only; nothing here
-// passes or fails on time. Results: stdout table + build/bench/results.json.
-//
-// Env: BENCH_ITER (measured iterations, default 21), BENCH_QUICK=1 (smaller streams),
-//      BENCH_SOCKETS=0 (skip the loopback-socket throughput), BENCH_WASM (filter module).
+// `make bench-micro`: in-process microbenchmarks of the module in the Envoy-faithful host of
+// tests/host, kept where they explain a real-Envoy figure of `make bench` (docs/benchmarks.md):
+//   1. cost per Produce frame vs record payload (why CPU per GiB falls with bigger records and
+//      batches: the cost is per frame and per callback, not per byte);
+//   2. VM linear memory per open connection (the Wasm share of Envoy's RSS per connection).
+// Reported as ratios against a pass-through module in the same run; nothing passes or fails on
+// time. Results: stdout + build/bench/micro.json.
+// Env: BENCH_ITER (measured iterations, default 21), BENCH_QUICK=1 (smaller streams), BENCH_WASM.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { Conn, chunkedOps, loadVm, median, nowNs, served, spreadPct, type Op, type Vm } from './harness.ts';
 import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
-import { startHost } from '../host/index.ts';
 
 const FILTER = process.env.BENCH_WASM ?? 'build/kafka-filter.wasm';
 const PASS = 'build/bench/passthrough.wasm';
 const ITER = Math.max(3, Number(process.env.BENCH_ITER ?? 21));
 const WARMUP = 2;
 const QUICK = process.env.BENCH_QUICK === '1';
-const SOCKETS = process.env.BENCH_SOCKETS !== '0';
 const CHUNK = 64 * 1024;
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -149,96 +147,7 @@ async function framesBench() {
   return { rows: out, ratios, model };
 }
 
-// ------------------------------------------------------------------ 2. throughput vs pass-through
-async function throughputInProcess() {
-  const filter = await loadVm(FILTER);
-  const pass = await loadVm(PASS);
-  // Producer-like stream: 16 KiB batches (the Java client's default batch.size), 64 KiB reads.
-  const s = produceSchedule(16 * KiB, QUICK ? 512 : 2048);
-  const bytes = s.requestBytes + s.responseBytes;
-  const tf: number[] = [], tp: number[] = [];
-  for (let i = 0; i < WARMUP + ITER; i++) {
-    const f = runOnce(filter, s);
-    const p = runOnce(pass, s);
-    if (i >= WARMUP) { tf.push(f); tp.push(p); }
-  }
-  const mbps = (t: number) => bytes / (t / 1e9) / MiB;
-  const ratios = tf.map((f, i) => tp[i] / f); // throughput(filter) / throughput(pass)
-  return {
-    stream_bytes: bytes, frames: s.frames, frame_bytes: s.frameBytes,
-    filter_MiB_per_s: median(tf.map(mbps)), filter_spread_pct: spreadPct(tf),
-    passthrough_MiB_per_s: median(tp.map(mbps)), passthrough_spread_pct: spreadPct(tp),
-    throughput_ratio_filter_over_passthrough: median(ratios), ratio_spread_pct: spreadPct(ratios),
-  };
-}
-
-/** Loopback sockets: client -> host (TcpProxy + module) -> fake broker that answers each request. */
-async function throughputSockets() {
-  const s = produceSchedule(16 * KiB, QUICK ? 512 : 2048);
-  const reqStream = Buffer.concat(s.ops.filter((o) => !o.up).map((o) => o.data));
-  const respStream = Buffer.concat(s.ops.filter((o) => o.up).map((o) => o.data));
-  const respLen = respStream.length / s.frames;
-  // fake broker: answers every complete request frame with its pre-built response
-  const broker = net.createServer((sock) => {
-    let seen = 0, answered = 0;
-    sock.on('data', (d) => {
-      seen += d.length;
-      const done = Math.floor(seen / s.frameBytes);
-      if (done > answered) {
-        sock.write(respStream.subarray(answered * respLen, done * respLen));
-        answered = done;
-      }
-    });
-    sock.on('error', () => {});
-  });
-  await new Promise<void>((r) => broker.listen(0, '127.0.0.1', r));
-  const upstream = `127.0.0.1:${(broker.address() as net.AddressInfo).port}`;
-  const hosts = {
-    filter: await startHost({ wasm: FILTER, upstream, pluginConfig: '{}' }),
-    pass: await startHost({ wasm: PASS, upstream, pluginConfig: '{}' }),
-  };
-  const once = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      const c = net.connect({ host: '127.0.0.1', port }, () => {
-        const t0 = nowNs();
-        let got = 0;
-        c.on('data', (d) => {
-          got += d.length;
-          if (got >= respStream.length) {
-            const t = nowNs() - t0;
-            c.destroy();
-            resolve(t);
-          }
-        });
-        c.write(reqStream);
-      });
-      c.setNoDelay(true);
-      c.on('error', reject);
-    });
-  const tf: number[] = [], tp: number[] = [];
-  const iters = Math.max(3, Math.ceil(ITER / 2) + 1);
-  for (let i = 0; i < 1 + iters; i++) {
-    const f = await once(hosts.filter.port);
-    const p = await once(hosts.pass.port);
-    if (i >= 1) { tf.push(f); tp.push(p); }
-  }
-  const prod = statSum({ stats: hosts.filter.store } as Vm, /api=\.=Produce;\.;.*(?<!_)requests_total$/);
-  await hosts.filter.close();
-  await hosts.pass.close();
-  broker.close();
-  const bytes = reqStream.length + respStream.length;
-  const mbps = (t: number) => bytes / (t / 1e9) / MiB;
-  const ratios = tf.map((f, i) => tp[i] / f);
-  return {
-    stream_bytes: bytes, frames: s.frames, iterations: iters,
-    filter_MiB_per_s: median(tf.map(mbps)), filter_spread_pct: spreadPct(tf),
-    passthrough_MiB_per_s: median(tp.map(mbps)), passthrough_spread_pct: spreadPct(tp),
-    throughput_ratio_filter_over_passthrough: median(ratios), ratio_spread_pct: spreadPct(ratios),
-    decoded_ok: prod === (1 + iters) * s.frames,
-  };
-}
-
-// ------------------------------------------------------------------ 3. memory per connection
+// ------------------------------------------------------------------ 2. memory per connection
 /**
  * Linear memory only grows, and AssemblyScript's allocator grows it by doubling, so the size is
  * a step function. Besides (size after N - size after 1) / (N - 1) we report the slope between
@@ -311,23 +220,11 @@ async function memoryBench() {
 
 async function main() {
   const t0 = Date.now();
-  console.log(`# make bench — ${new Date().toISOString()} — node ${process.version}, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ${ITER} measured runs (+${WARMUP} warm-up)\n`);
+  console.log(`# make bench-micro — ${new Date().toISOString()} — node ${process.version}, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ${ITER} measured runs (+${WARMUP} warm-up)\n`);
   const frames = await framesBench();
 
-  const tp = await throughputInProcess();
-  console.log(`## 2. Filter overhead on a byte stream (Produce v9, 16 KiB batches, ${CHUNK / KiB} KiB chunks, + responses)\n`);
-  const rows2: (string | number)[][] = [
-    ['in-process (host ABI, no sockets)', fmt(tp.stream_bytes / MiB, 1), `${fmt(tp.filter_MiB_per_s)} (±${fmt(tp.filter_spread_pct / 2)}%)`, `${fmt(tp.passthrough_MiB_per_s)} (±${fmt(tp.passthrough_spread_pct / 2)}%)`, `${fmt(tp.throughput_ratio_filter_over_passthrough, 3)} (±${fmt(tp.ratio_spread_pct / 2)}%)`],
-  ];
-  let sock: Awaited<ReturnType<typeof throughputSockets>> | null = null;
-  if (SOCKETS) {
-    sock = await throughputSockets();
-    rows2.push(['loopback sockets (client → host → fake broker → back)', fmt(sock.stream_bytes / MiB, 1), `${fmt(sock.filter_MiB_per_s)} (±${fmt(sock.filter_spread_pct / 2)}%)`, `${fmt(sock.passthrough_MiB_per_s)} (±${fmt(sock.passthrough_spread_pct / 2)}%)`, `${fmt(sock.throughput_ratio_filter_over_passthrough, 3)} (±${fmt(sock.ratio_spread_pct / 2)}%)`]);
-  }
-  table(['path', 'MiB/run', 'filter MiB/s', 'pass-through MiB/s', 'throughput ratio filter/pass'], rows2);
-
   const mem = await memoryBench();
-  console.log(`## 3. VM linear memory per connection (1000 open connections, 7 frames each: ApiVersions + 3 Produce + 3 responses; 3 fresh VMs)\n`);
+  console.log(`## 2. VM linear memory per connection (1000 open connections, 7 frames each: ApiVersions + 3 Produce + 3 responses; 3 fresh VMs)\n`);
   table(['config', 'VM start B', 'after 1 B', 'after 1000 B', 'ratio 1000/1', 'B/conn (after1000-after1)/999', 'B/conn (growth slope)', 'after close + reopen/close 1000 ×3', 'leak?'],
     mem.map((m: any) => [m.config, fmt(m.vm_memory_at_start), fmt(m.vm_memory_after_1), fmt(m.vm_memory_after_N), fmt(m.ratio_memory_N_over_1, 0),
       fmt(m.bytes_per_connection_raw), `${fmt(m.bytes_per_connection_growth_slope)} (±${fmt(m.spread_pct / 2)}%)`,
@@ -336,12 +233,12 @@ async function main() {
   const results = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.cpus().length,
     iterations: ITER, warmup: WARMUP, chunk_bytes: CHUNK, quick: QUICK, filter_wasm: FILTER,
-    frames_vs_size: frames, throughput: { in_process: tp, sockets: sock }, memory: mem,
+    frames_vs_size: frames, memory: mem,
     elapsed_s: (Date.now() - t0) / 1000,
   };
   mkdirSync('build/bench', { recursive: true });
-  writeFileSync('build/bench/results.json', JSON.stringify(results, null, 2) + '\n');
-  console.log(`results: build/bench/results.json (${results.elapsed_s.toFixed(1)} s)`);
+  writeFileSync('build/bench/micro.json', JSON.stringify(results, null, 2) + '\n');
+  console.log(`results: build/bench/micro.json (${results.elapsed_s.toFixed(1)} s)`);
 }
 
 main().catch((e) => {

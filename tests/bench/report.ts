@@ -33,10 +33,10 @@ export function cell(s: Summary, f: (x: number) => string = num, unit = ''): str
 
 export const ratioCell = (s: Summary): string => cell(s, (x) => fmt(x, 2), '×');
 
-/** A Markdown table (first column left-aligned, the others right-aligned), as lines. */
-export function table(headers: string[], rows: string[][]): string[] {
+/** A Markdown table (the first `left` columns left-aligned, the others right-aligned), as lines. */
+export function table(headers: string[], rows: string[][], left = 1): string[] {
   const cells = [headers, ...rows];
   const w = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? (c ?? '').padEnd(w[i]) : (c ?? '').padStart(w[i]))).join(' | ') + ' |';
-  return [line(headers), '|' + w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|', ...rows.map(line), ''];
+  const line = (r: string[]) => '| ' + r.map((c, i) => (i < left ? (c ?? '').padEnd(w[i]) : (c ?? '').padStart(w[i]))).join(' | ') + ' |';
+  return [line(headers), '|' + w.map((x, i) => (i < left ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|', ...rows.map(line), ''];
 }
