@@ -6,11 +6,13 @@
 #   make bench-quick    the same with small workloads and one round (a smoke run, a few minutes)
 #   make bench-profile  perf profile of Envoy with the filter vs the no-op module, Wasm functions named
 #                       (needs perf: Debian linux-perf); build/bench/profile/profile.md
+#   make bench-calls    host calls per callback and per request for the same workloads, counted in
+#                       the Node host of tests/host (Envoy cannot count them); build/bench/host-calls.md
 #   make bench-micro    in-process microbenchmarks of the module in tests/host (cost per frame vs
 #                       frame size, VM linear memory per connection)
 # Env for bench: BENCH_ROUNDS, BENCH_SECTIONS=traffic,memory, BENCH_WORKLOADS, BENCH_VARIANTS,
 # BENCH_WASM, BENCH_OUT (tests/bench/bench.ts). Each run starts its own broker on free ports.
-.PHONY: bench bench-quick bench-profile bench-micro
+.PHONY: bench bench-quick bench-profile bench-calls bench-micro
 
 # the flags of the Makefile's $(WASM) rule
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
@@ -48,6 +50,9 @@ bench-quick:
 bench-profile: build/bench/passthrough.wasm build/bench/kafka-filter.names.wasm
 	@command -v perf >/dev/null || { echo "bench-profile needs perf (apt-get install linux-perf)"; exit 1; }
 	$(call with-broker,node --import tsx tests/bench/profile_envoy.ts)
+
+bench-calls: $(WASM)
+	$(call with-broker,node --import tsx tests/bench/host_calls.ts)
 
 bench-micro: $(WASM) build/bench/passthrough.wasm
 	node --import tsx tests/bench/micro.ts

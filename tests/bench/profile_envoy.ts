@@ -10,6 +10,8 @@
 // (build/bench/kafka-filter.names.wasm, mk/bench.mk). Envoy's own code is stripped: its samples
 // are grouped as "envoy (native)", split by the no-op variant into what every connection costs and
 // what the filter's host calls add.
+// Each variant runs in a fresh Envoy: a warm-up (not profiled) first, so that the metric series
+// are defined, then the profiled phase.
 // Env: PROFILE_WORKLOADS (default 1k,100b,fetch), PROFILE_RECORDS_SCALE (default 1), PROFILE_OUT.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,12 @@ import { envoyBinary, startEnvoy, type RunningEnvoy } from '../envoy/envoy.ts';
 import { consumerPerformance, createTopics, producerPerformance } from './kafka_tools.ts';
 import { fmt, table } from './report.ts';
 
+async function bytesCarried(envoy: RunningEnvoy): Promise<number> {
+  let n = 0;
+  for (const l of (await envoy.admin(`/stats?filter=${encodeURIComponent('^tcp\\.kafka_host\\.downstream_cx_(rx|tx)_bytes_total$')}`)).matchAll(/: (\d+)$/gm)) n += Number(l[1]);
+  return n;
+}
+
 const KAFKA_PORT = Number(process.env.KAFKA_PORT);
 const INTERNAL = `127.0.0.1:${process.env.KAFKA_INTERNAL_PORT}`;
 const HOST_PORT = Number(process.env.HOST_PORT);
@@ -26,6 +34,7 @@ const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
 const OUT = process.env.PROFILE_OUT ?? 'build/bench/profile';
 const NAMES_WASM = 'build/bench/kafka-filter.names.wasm';
 const SCALE = Number(process.env.PROFILE_RECORDS_SCALE ?? 1);
+const HZ = 4999;
 
 const FLAGS_OLD = Buffer.from('--no-liftoff --wasm_max_mem_pages=%u --stack-trace-limit=%u');
 const FLAGS_NEW = Buffer.from('--no-liftoff --wasm_max_mem_pages=%u --perf-basic-prof   %u');
@@ -104,7 +113,10 @@ function samples(file: string, pid: number): Sample[] {
   return out;
 }
 
-const isWasm = (f: Frame) => (f.dso.startsWith('[JIT]') || /^\/tmp\/perf-\d+\.map$/.test(f.dso)) && f.sym.startsWith('JS:');
+const AREA_WASM = 'module: its own Wasm code';
+const AREA_CALLS = 'module: calls out of it (proxy_* host calls into Envoy, V8 runtime such as memory.grow; stubs and kernel under them)';
+const isJit = (f: Frame) => f.dso.startsWith('[JIT]') || /^\/tmp\/perf-\d+\.map$/.test(f.dso);
+const isWasm = (f: Frame) => isJit(f) && f.sym.startsWith('JS:');
 const fnName = (f: Frame) => f.sym.replace(/^JS:/, '').replace(/-\d+-turbofan$/, '');
 
 interface Breakdown { areas: Map<string, number>; wasmSelf: Map<string, number>; hostByCaller: Map<string, number>; hostLeaf: Map<string, number>; total: number }
@@ -117,12 +129,18 @@ function breakdown(ss: Sample[]): Breakdown {
     const leaf = s.frames[0];
     if (!leaf) continue;
     if (!s.comm.startsWith('wrk:')) { add(b.areas, 'other threads (main: stats flush, admin; V8 platform)'); continue; }
-    if (isWasm(leaf)) { add(b.areas, 'Wasm code (the module itself)'); add(b.wasmSelf, fnName(leaf)); continue; }
-    const caller = s.frames.find(isWasm);
-    if (caller) {
-      add(b.areas, 'host calls made by the module (V8 stubs + Envoy ABI code + kernel under them)');
-      add(b.hostByCaller, fnName(caller));
-      add(b.hostLeaf, leaf.dso.startsWith('[kernel') ? 'kernel' : leaf.sym.startsWith('Builtin:') || leaf.sym.startsWith('Stub:') ? leaf.sym : leaf.dso.endsWith('/envoy') ? 'Envoy (native)' : leaf.dso.replace(/.*\//, ''));
+    if (isWasm(leaf)) { add(b.areas, AREA_WASM); add(b.wasmSelf, fnName(leaf)); continue; }
+    const at = s.frames.findIndex(isWasm);
+    if (at > 0) {
+      const caller = s.frames[at], callee = s.frames[at - 1];
+      // Imports go through a wrapper V8 compiles into the module's code space (the perf map);
+      // memory.copy/fill and memory.grow are direct calls into V8's C helpers (Envoy's binary).
+      // (a sample inside an unnamed slot of the code space with nothing under it: a jump-table trampoline)
+      const kind = isJit(callee) ? (at >= 2 ? 'proxy_* host call' : 'unnamed stub in the code space (import wrapper entry or trampoline)')
+        : callee.sym.startsWith('Builtin:') ? callee.sym.replace(/^Builtin:/, 'V8 builtin ') : 'V8 C helper (memory.copy / memory.fill / memory.grow)';
+      add(b.areas, AREA_CALLS);
+      add(b.hostByCaller, `${fnName(caller)} → ${kind}`);
+      add(b.hostLeaf, kind);
       continue;
     }
     if (leaf.sym.startsWith('Stub:') || leaf.sym.startsWith('Builtin:')) { add(b.areas, 'worker: V8 entry stubs and builtins outside the module (callback entry)'); continue; }
@@ -133,7 +151,7 @@ function breakdown(ss: Sample[]): Breakdown {
 
 async function profileOnce(envoy: RunningEnvoy, label: string, run: () => Promise<unknown>): Promise<Breakdown> {
   const file = join(OUT, `${label}.perf.data`);
-  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '1999', '-g', '-p', String(envoy.pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', String(HZ), '-g', '-p', String(envoy.pid), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   perf.stderr.on('data', (d) => (err += d));
   await new Promise((r) => setTimeout(r, 500));
@@ -146,6 +164,16 @@ async function profileOnce(envoy: RunningEnvoy, label: string, run: () => Promis
 }
 
 async function main() {
+  if (process.env.PROFILE_ANALYSE) {
+    // PROFILE_ANALYSE=file.perf.data:pid — the breakdown of a saved recording (its perf map must still be in /tmp)
+    const [file, pid] = process.env.PROFILE_ANALYSE.split(':');
+    const b = breakdown(samples(file, Number(pid)));
+    for (const [name, m] of [['areas', b.areas], ['wasm self', b.wasmSelf], ['calls out by caller', b.hostByCaller], ['calls out by kind', b.hostLeaf]] as const) {
+      console.log(`\n${name} (of ${b.total} samples)`);
+      for (const [k, n] of [...m].sort((x, y) => y[1] - x[1]).slice(0, 20)) console.log(`${((n / b.total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+    }
+    return;
+  }
   mkdirSync(OUT, { recursive: true });
   process.env.ENVOY_CACHE = perfMapEnvoy();
   const tmp = mkdtempSync(join(os.tmpdir(), 'bench-prof-'));
@@ -156,19 +184,21 @@ async function main() {
   ];
   const topic = (w: Workload, v: string) => `prof-${id}-${w.name}-${v}`;
   await createTopics(INTERNAL, WORKLOADS.flatMap((w) => variants.map((v) => [topic(w, v.key), w.partitions] as [string, number])));
-  const lines: string[] = [`## Profile of Envoy ${new Date().toISOString()} (perf record -e cpu-clock -F 1999, flat self samples; load average ${os.loadavg()[0].toFixed(1)})`, ''];
+  const lines: string[] = [`## Profile of Envoy ${new Date().toISOString()} (perf record -e cpu-clock -F ${HZ} -g, self samples; load average ${os.loadavg()[0].toFixed(1)})`, ''];
   for (const w of WORKLOADS) {
     const records = Math.round(w.records * SCALE);
-    const res: Record<string, { b: Breakdown; cpu: number }> = {};
+    const res: Record<string, { b: Breakdown; cpu: number; bytes: number }> = {};
     for (const v of variants) {
       const envoy = await startEnvoy({ upstreamPort: KAFKA_PORT, listenPort: HOST_PORT, wasm: v.wasm, pluginConfig: '{}', concurrency: 2, statsFlushMs: 5000, vmId: `prof-${v.key}` });
       try {
-        const produce = () => producerPerformance({ bootstrap: BOOTSTRAP, topic: topic(w, v.key), records, recordSize: w.recordSize, clientId: 'bench-producer', props: w.producer });
-        const consume = () => consumerPerformance({ bootstrap: BOOTSTRAP, topic: topic(w, v.key), records, clientId: 'bench-consumer', group: `prof-${id}-${w.name}-${v.key}`, props: {}, fetchSize: w.fetchSize, configFile: join(tmp, 'c.properties') });
-        if (w.phase === 'consume') await produce();
-        const c0 = envoy.cpuSeconds();
-        const b = await profileOnce(envoy, `${w.name}-${v.key}`, w.phase === 'produce' ? produce : consume);
-        res[v.key] = { b, cpu: envoy.cpuSeconds() - c0 };
+        const produce = (n: number) => producerPerformance({ bootstrap: BOOTSTRAP, topic: topic(w, v.key), records: n, recordSize: w.recordSize, clientId: 'bench-producer', props: w.producer });
+        const consume = (group: string) => consumerPerformance({ bootstrap: BOOTSTRAP, topic: topic(w, v.key), records, clientId: 'bench-consumer', group: `prof-${id}-${w.name}-${v.key}-${group}`, props: {}, fetchSize: w.fetchSize, configFile: join(tmp, 'c.properties') });
+        // Warm-up in the same Envoy, not profiled: the metric series are defined (a one-time cost
+        // per series and VM), so the profile shows the steady state.
+        if (w.phase === 'consume') { await produce(records); await consume('warm-up'); } else await produce(Math.ceil(records / 20));
+        const c0 = envoy.cpuSeconds(), b0 = await bytesCarried(envoy);
+        const b = await profileOnce(envoy, `${w.name}-${v.key}`, w.phase === 'produce' ? () => produce(records) : () => consume('profiled'));
+        res[v.key] = { b, cpu: envoy.cpuSeconds() - c0, bytes: (await bytesCarried(envoy)) - b0 };
         if (envoy.vmFailures().length) throw new Error(envoy.vmFailures()[0]);
       } finally {
         await envoy.close();
@@ -177,20 +207,23 @@ async function main() {
     // samples scaled to the CPU time the process used while perf ran
     const sec = (k: string, n: number) => (n / res[k].b.total) * res[k].cpu;
     const fcpu = res.filter.cpu, ncpu = res.noop.cpu;
-    lines.push(`### ${w.name} (${w.phase} phase, ${fmt(records)} records): Envoy CPU no-op ${ncpu.toFixed(2)} s, filter ${fcpu.toFixed(2)} s (${fmt(res.filter.b.total)} samples)`, '');
+    const module = sec('filter', (res.filter.b.areas.get(AREA_WASM) ?? 0) + (res.filter.b.areas.get(AREA_CALLS) ?? 0));
+    const gib = res.filter.bytes / 2 ** 30;
+    lines.push(`### ${w.name} (${w.phase} phase, ${fmt(records)} records, ${fmt(res.filter.bytes / 2 ** 20)} MiB): Envoy CPU no-op ${ncpu.toFixed(2)} s, filter ${fcpu.toFixed(2)} s (${fmt(res.filter.b.total)} samples)`, '');
+    lines.push(`CPU attributable to the module (its code + the calls it makes): ${module.toFixed(3)} s = ${fmt((module / fcpu) * 100, 0)} % of Envoy's CPU with the filter, ${(module / gib).toFixed(2)} s per GiB carried.`, '');
     const keys = [...new Set([...res.noop.b.areas.keys(), ...res.filter.b.areas.keys()])];
-    lines.push(...table(['area', 'no-op s', 'filter s', 'filter − no-op s', 'share of the difference'],
+    lines.push(...table(['area (worker threads unless said)', 'no-op s', 'filter s', 'filter: share of Envoy CPU'],
       keys.map((k) => [k, sec('noop', res.noop.b.areas.get(k) ?? 0), sec('filter', res.filter.b.areas.get(k) ?? 0)] as [string, number, number])
         .sort((a, b) => b[2] - a[2])
-        .map(([k, n, f]) => [k, n.toFixed(3), f.toFixed(3), (f - n).toFixed(3), `${fmt(((f - n) / (fcpu - ncpu)) * 100, 0)} %`])));
+        .map(([k, n, f]) => [k, n.toFixed(3), f.toFixed(3), `${fmt((f / fcpu) * 100, 1)} %`])));
     const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n)
       .map(([k, c]) => [k, `${fmt((c / res.filter.b.total) * 100, 1)} %`, sec('filter', c).toFixed(3)]);
     lines.push('Filter: Wasm functions by self time (share of all Envoy samples, CPU s):', '');
     lines.push(...table(['function', 'share', 's'], top(res.filter.b.wasmSelf, 25)));
-    lines.push('Filter: host-call time by the Wasm function that made the call:', '');
-    lines.push(...table(['calling function', 'share', 's'], top(res.filter.b.hostByCaller, 15)));
-    lines.push('Filter: where host-call time lands (leaf frame):', '');
-    lines.push(...table(['leaf', 'share', 's'], top(res.filter.b.hostLeaf, 10)));
+    lines.push('Filter: time of the calls out of the module, by the Wasm function that made them:', '');
+    lines.push(...table(['calling function → kind of call', 'share', 's'], top(res.filter.b.hostByCaller, 15)));
+    lines.push('Filter: calls out of the module by kind:', '');
+    lines.push(...table(['kind', 'share', 's'], top(res.filter.b.hostLeaf, 10)));
   }
   rmSync(tmp, { recursive: true, force: true });
   const text = lines.join('\n');
