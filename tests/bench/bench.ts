@@ -1,350 +1,478 @@
-// `make bench`: benchmarks of the Kafka filter, reported as RATIOS against a baseline measured in
-// the same run (a pass-through Proxy-Wasm module through the same host, or the 1 KiB case).
-// Absolute timings depend on the machine and are printed for reference only; nothing here
-// passes or fails on time. Results: stdout table + build/bench/results.json.
+// `make bench`: the filter's cost in real Envoy (tests/envoy, the shipped bootstrap, --concurrency 2)
+// in front of a real Kafka 4.1.1 broker, driven by Kafka's own ProducerPerformance and
+// ConsumerPerformance. Four variants, each in a fresh Envoy per run, interleaved (the order
+// rotates every round) so machine noise hits all of them alike:
+//   tcp_proxy  the listener with tcp_proxy only (no Wasm filter)
+//   no-op      tests/bench/passthrough.wat: a Proxy-Wasm filter whose callbacks return Continue
+//   filter     build/kafka-filter.wasm, default configuration
+//   audit      the filter with a policy in audit mode (every rule kind checked, nothing violated)
+// Reported: Envoy CPU (utime+stime of the process) per GiB carried and per 1,000 Kafka requests,
+// the tools' throughput and latency, Envoy RSS with 1,000 and 5,000 open connections; every figure
+// as median [min–max] over the rounds and as ratios against tcp_proxy and the no-op module taken
+// round by round. Checks that the filter counted every record. Nothing passes or fails on time.
 //
-// Env: BENCH_ITER (measured iterations, default 21), BENCH_QUICK=1 (smaller streams),
-//      BENCH_SOCKETS=0 (skip the loopback-socket throughput), BENCH_WASM (filter module).
-
-import { mkdirSync, writeFileSync } from 'node:fs';
+// The broker is started by mk/bench.mk (free ports; KAFKA_PORT, KAFKA_INTERNAL_PORT and HOST_PORT,
+// the port the broker advertises and every Envoy under test listens on).
+// Env: BENCH_QUICK=1 (small workloads, 1 round, 100/500 connections), BENCH_ROUNDS (default 3),
+//      BENCH_SECTIONS (default "traffic,memory"), BENCH_WORKLOADS (names, comma-separated),
+//      BENCH_VARIANTS (keys), BENCH_WASM (another build of the filter), BENCH_OUT (default build/bench).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { Conn, chunkedOps, loadVm, median, nowNs, served, spreadPct, type Op, type Vm } from './harness.ts';
-import { apiVersionsRequest, produceRequest, produceResponse, recordBatch } from './kafka_frames.ts';
-import { startHost } from '../host/index.ts';
+import { join } from 'node:path';
+import { startEnvoy, type RunningEnvoy } from '../envoy/envoy.ts';
+import { parsePrometheus, total, type Series } from '../e2e/prom.ts';
+import { closeAll, openKafkaConnections } from './connections.ts';
+import { consumerPerformance, createTopics, producerPerformance, toolsClasspath, type ConsumerResult, type ProducerResult } from './kafka_tools.ts';
+import { cell, fmt, num, ratioCell, summarize, table, type Summary } from './report.ts';
 
-const FILTER = process.env.BENCH_WASM ?? 'build/kafka-filter.wasm';
-const PASS = 'build/bench/passthrough.wasm';
-const ITER = Math.max(3, Number(process.env.BENCH_ITER ?? 21));
-const WARMUP = 2;
 const QUICK = process.env.BENCH_QUICK === '1';
-const SOCKETS = process.env.BENCH_SOCKETS !== '0';
-const CHUNK = 64 * 1024;
-const KiB = 1024;
-const MiB = 1024 * KiB;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'traffic,memory').split(',');
+const OUT = process.env.BENCH_OUT ?? 'build/bench';
+/** BENCH_FROM=results.json: print the report of an earlier run again (no broker, no Envoy) */
+const FROM = process.env.BENCH_FROM;
+const KAFKA_PORT = FROM ? 0 : Number(need('KAFKA_PORT'));
+const INTERNAL = FROM ? '' : `127.0.0.1:${need('KAFKA_INTERNAL_PORT')}`;
+const HOST_PORT = FROM ? 0 : Number(need('HOST_PORT'));
+const BOOTSTRAP = `127.0.0.1:${HOST_PORT}`;
+const CONCURRENCY = 2;
+const FILTER = process.env.BENCH_WASM ?? 'build/kafka-filter.wasm';
+const GiB = 1024 ** 3;
 
-interface Schedule { ops: Op[]; frames: number; requestBytes: number; responseBytes: number; records: number; frameBytes: number }
+function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the benchmark with 'make bench' (mk/bench.mk starts the broker)`);
+  return v;
+}
+
+// ------------------------------------------------------------------ variants and workloads
+/** Every rule kind, in audit mode, written so that the benchmark's clients break none of them. */
+export const AUDIT_POLICY = {
+  policy: {
+    mode: 'audit',
+    allowed_apis: ['Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator', 'JoinGroup',
+      'Heartbeat', 'LeaveGroup', 'SyncGroup', 'InitProducerId', 'GetTelemetrySubscriptions', 'PushTelemetry', 'ConsumerGroupHeartbeat'],
+    denied_apis: ['DeleteTopics', 'DeleteRecords'],
+    min_versions: { Produce: 9, Fetch: 12 },
+    client_id: { required: true, allowed: ['bench-*'], denied: ['*-test'] },
+    produce: { allowed_compression: ['none', 'lz4', 'zstd'], max_records_bytes: 1048576, allowed_acks: [-1, 1], deny_transactional: true },
+  },
+};
+
+interface Variant { key: string; label: string; wasm: string | null; config?: string }
+const ALL_VARIANTS: Variant[] = [
+  { key: 'tcp', label: 'tcp_proxy', wasm: null },
+  { key: 'noop', label: 'no-op Wasm', wasm: 'build/bench/passthrough.wasm', config: '{}' },
+  { key: 'filter', label: 'filter', wasm: FILTER, config: '{}' },
+  { key: 'audit', label: 'filter + audit policy', wasm: FILTER, config: JSON.stringify(AUDIT_POLICY) },
+];
+const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS, (v) => v.key);
+if (VARIANTS[0]?.key !== 'tcp') throw new Error('BENCH_VARIANTS must start with tcp (the baseline)');
+
+interface Workload {
+  name: string;
+  label: string;
+  records: number;
+  recordSize: number;
+  partitions: number;
+  producer: Record<string, string | number>;
+  consumer: Record<string, string | number>;
+  /** ConsumerPerformance --fetch-size (max.partition.fetch.bytes) */
+  fetchSize?: number;
+}
+const scale = (n: number) => (QUICK ? Math.round(n / 10) : n);
+const ALL_WORKLOADS: Workload[] = [
+  { name: '1k', label: '1 KiB records, 16 KiB batches', records: scale(150_000), recordSize: 1024, partitions: 3, producer: { 'batch.size': 16384 }, consumer: {} },
+  { name: '100b', label: '100 B records, 1 KiB batches', records: scale(150_000), recordSize: 100, partitions: 3, producer: { 'batch.size': 1024 }, consumer: {} },
+  {
+    name: 'fetch', label: 'consumer-heavy: 64 partitions, 100 B records in 1 KiB batches, fetches of ≤ 1 KiB per partition',
+    records: scale(100_000), recordSize: 100, partitions: 64, producer: { 'batch.size': 1024 }, consumer: {}, fetchSize: 1024,
+  },
+];
+const WORKLOADS = pick(ALL_WORKLOADS, process.env.BENCH_WORKLOADS, (w) => w.name);
+const CONNECTIONS = QUICK ? [100, 500] : [1000, 5000];
+
+function pick<T>(all: T[], list: string | undefined, key: (t: T) => string): T[] {
+  if (!list) return all;
+  const keys = list.split(',');
+  for (const k of keys) if (!all.some((t) => key(t) === k)) throw new Error(`unknown name ${k} (known: ${all.map(key).join(', ')})`);
+  return all.filter((t) => keys.includes(key(t)));
+}
+
+/** Variants in the order of round `r`: rotated, so no variant always runs first or last. */
+const rotated = (r: number) => VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
+
+// ------------------------------------------------------------------ Envoy helpers
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function launch(v: Variant): Promise<RunningEnvoy> {
+  // Envoy's own 5 s stats flush (what the sidecar does); FAIL_CLOSED so a VM failure shows up
+  return startEnvoy({ upstreamPort: KAFKA_PORT, listenPort: HOST_PORT, wasm: v.wasm, pluginConfig: v.config, concurrency: CONCURRENCY, statsFlushMs: 5000, vmId: `bench-${v.key}` });
+}
+
+async function statValues(envoy: RunningEnvoy, regex: string): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const l of (await envoy.admin(`/stats?filter=${encodeURIComponent(regex)}`)).matchAll(/^(\S+): (\d+)$/gm)) m.set(l[1], Number(l[2]));
+  return m;
+}
 
 /**
- * `frames` Produce v9 requests with `payload` bytes of record values each, cut into 64 KiB
- * chunks; after each chunk the responses of the requests completed so far come back upstream.
+ * CPU seconds the Envoy process has run: the sum of its threads' schedstat run time (the same
+ * utime+stime, in nanoseconds instead of 10 ms clock ticks; Envoy's threads live as long as it does).
  */
-function produceSchedule(payload: number, frames: number, chunkSize = CHUNK): Schedule {
-  const { batch, records } = recordBatch(payload);
-  const reqs: Buffer[] = [];
-  const resps: Buffer[] = [];
-  for (let i = 0; i < frames; i++) {
-    reqs.push(produceRequest(i + 1, batch));
-    resps.push(produceResponse(i + 1, BigInt(i * records)));
+function cpuSeconds(envoy: RunningEnvoy): number {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${envoy.pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${envoy.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
   }
-  return {
-    ops: chunkedOps(reqs, resps, chunkSize), frames, records: records * frames, frameBytes: reqs[0].length,
-    requestBytes: reqs.reduce((s, r) => s + r.length, 0), responseBytes: resps.reduce((s, r) => s + r.length, 0),
-  };
+  return ns / 1e9;
 }
 
-/** Runs a schedule on a fresh connection; returns elapsed ns of the data callbacks only. */
-function runOnce(vm: Vm, s: Schedule): number {
-  const c = new Conn(vm);
-  c.down(apiVersionsRequest(0)); // set up client id etc. outside the timed part
-  const t0 = nowNs();
-  for (const op of s.ops) (op.up ? c.up(op.data) : c.down(op.data));
-  const t = nowNs() - t0;
-  c.close();
-  return t;
-}
-
-function statSum(vm: Vm, re: RegExp): number {
+/** Bytes carried so far, both directions, as tcp_proxy counts them on the client side. */
+async function bytesCarried(envoy: RunningEnvoy): Promise<number> {
   let n = 0;
-  for (const [k, v] of Object.entries(vm.stats.snapshot())) if (re.test(k) && typeof v === 'number') n += v;
+  for (const v of (await statValues(envoy, '^tcp\\.kafka_host\\.downstream_cx_(rx|tx)_bytes_total$')).values()) n += v;
   return n;
 }
-function decodeProblems(vm: Vm): number {
-  return statSum(vm, /(frames_malformed_total|framing_lost_total|unmatched_responses_total|inflight_evicted_total)$/);
+
+async function activeConnections(envoy: RunningEnvoy): Promise<number> {
+  const name = `listener.127.0.0.1_${HOST_PORT}.downstream_cx_active`;
+  const v = (await statValues(envoy, `^${name.replace(/\./g, '\\.')}$`)).get(name);
+  if (v === undefined) throw new Error(`Envoy has no stat ${name}`);
+  return v;
 }
 
-const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-function table(headers: string[], rows: (string | number)[][]) {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const w = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |';
-  console.log(line(headers));
-  console.log('|' + w.map((x, i) => (i === 0 ? '-'.repeat(x + 2) : '-'.repeat(x + 1) + ':')).join('|') + '|');
-  for (const r of cells.slice(1)) console.log(line(r));
-  console.log('');
+// ------------------------------------------------------------------ traffic runs
+interface Phase {
+  /** Envoy CPU seconds (schedstat) */
+  cpuS: number;
+  /** the same from /proc/<pid>/stat utime+stime (10 ms ticks), for comparison */
+  ticksCpuS: number;
+  bytes: number;
+  requests: number;
+  wallMs: number;
+}
+interface Check {
+  producedCounted: number;
+  fetchedCounted: number;
+  requestsCounted: number;
+  problems: number;
+  violations: number;
+  vmFailures: number;
+}
+interface TrafficRun {
+  variant: string;
+  workload: string;
+  round: number;
+  load1: number;
+  produce: Phase & { tool: ProducerResult };
+  consume: Phase & { tool: ConsumerResult };
+  check: Check | null;
 }
 
-// ------------------------------------------------------------------ 1. cost per frame vs size
-async function framesBench() {
-  const filter = await loadVm(FILTER);
-  const pass = await loadVm(PASS);
-  const naive = await loadVm(PASS, 'copy_all'); // pass-through that copies every byte into the VM
-  const sizes: Array<[string, number, number]> = QUICK
-    ? [['1 KiB', KiB, 2000], ['64 KiB', 64 * KiB, 64], ['1 MiB', MiB, 8], ['8 MiB', 8 * MiB, 2]]
-    : [['1 KiB', KiB, 16000], ['64 KiB', 64 * KiB, 512], ['1 MiB', MiB, 48], ['8 MiB', 8 * MiB, 8]];
-  const out: Record<string, unknown>[] = [];
-  for (const [label, payload, frames] of sizes) {
-    const s = produceSchedule(payload, frames);
-    const down = s.ops.filter((o) => !o.up).length;
-    const tf: number[] = [], tp: number[] = [], tn: number[] = [], copied: number[] = [], reads: number[] = [];
-    const probBefore = decodeProblems(filter);
-    const prodBefore = statSum(filter, /api=\.=Produce;\.;.*(?<!_)requests_total$/);
-    const recBefore = statSum(filter, /produce_records_total$/);
-    for (let i = 0; i < WARMUP + ITER; i++) {
-      served.bytes = 0;
-      served.calls = 0;
-      const f = runOnce(filter, s);
-      const b = served.bytes, c = served.calls;
-      const p = runOnce(pass, s);
-      const n = runOnce(naive, s);
-      if (i < WARMUP) continue;
-      tf.push(f / frames); tp.push(p / frames); tn.push(n / frames);
-      copied.push(b / frames); reads.push(c / frames);
+const RUN_ID = Date.now().toString(36);
+const topicOf = (w: Workload, v: Variant, r: number) => `bench-${RUN_ID}-${w.name}-${v.key}-r${r}`;
+
+async function trafficRun(w: Workload, v: Variant, round: number, tmp: string): Promise<TrafficRun> {
+  const topic = topicOf(w, v, round);
+  const envoy = await launch(v);
+  try {
+    await sleep(500);
+    const load1 = os.loadavg()[0];
+    const c0 = cpuSeconds(envoy), t0 = envoy.cpuSeconds(), b0 = await bytesCarried(envoy);
+    const prod = await producerPerformance({ bootstrap: BOOTSTRAP, topic, records: w.records, recordSize: w.recordSize, clientId: 'bench-producer', props: w.producer });
+    const c1 = cpuSeconds(envoy), t1 = envoy.cpuSeconds(), b1 = await bytesCarried(envoy);
+    const cons = await consumerPerformance({
+      bootstrap: BOOTSTRAP, topic, records: w.records, clientId: 'bench-consumer', group: `bench-${topic}`, props: w.consumer,
+      fetchSize: w.fetchSize, configFile: join(tmp, 'consumer.properties'),
+    });
+    const c2 = cpuSeconds(envoy), t2 = envoy.cpuSeconds(), b2 = await bytesCarried(envoy);
+    let check: Check | null = null;
+    if (v.key === 'filter' || v.key === 'audit') {
+      const s: Series[] = parsePrometheus(await envoy.prometheus());
+      check = {
+        producedCounted: total(s, 'kafka_produce_records_total', { topic }),
+        fetchedCounted: total(s, 'kafka_fetch_records_total', { topic }),
+        requestsCounted: total(s, 'kafka_requests_total'),
+        problems: ['kafka_frames_malformed_total', 'kafka_framing_lost_total', 'kafka_unmatched_responses_total', 'kafka_inflight_evicted_total', 'kafka_frames_unknown_total']
+          .reduce((n, name) => n + total(s, name), 0),
+        violations: total(s, 'kafka_policy_violations_total'),
+        vmFailures: envoy.vmFailures().length,
+      };
+    } else if (envoy.vmFailures().length) {
+      throw new Error(`${v.label}: VM failure: ${envoy.vmFailures()[0]}`);
     }
-    const runs = WARMUP + ITER;
-    const prod = statSum(filter, /api=\.=Produce;\.;.*(?<!_)requests_total$/) - prodBefore;
-    const recs = statSum(filter, /produce_records_total$/) - recBefore;
-    const problems = decodeProblems(filter) - probBefore;
-    const decodedOk = prod === runs * frames && recs === runs * s.records && problems === 0;
-    out.push({
-      payload: label, payload_bytes: payload, frame_bytes: s.frameBytes, frames_per_run: frames,
-      records_per_frame: s.records / frames, callbacks_per_frame: (down + (s.ops.length - down)) / frames,
-      filter_ns_per_frame: median(tf), filter_spread_pct: spreadPct(tf),
-      passthrough_ns_per_frame: median(tp), passthrough_spread_pct: spreadPct(tp),
-      filter_minus_passthrough_ns_per_frame: median(tf.map((x, i) => x - tp[i])),
-      copy_all_ns_per_frame: median(tn), copy_all_spread_pct: spreadPct(tn),
-      bytes_copied_into_vm_per_frame: median(copied), get_buffer_bytes_calls_per_frame: median(reads),
-      decoded_ok: decodedOk, produce_requests_counted: prod, produce_records_counted: recs, decode_problems: problems,
-    });
+    return {
+      variant: v.key, workload: w.name, round, load1,
+      produce: { cpuS: c1 - c0, ticksCpuS: t1 - t0, bytes: b1 - b0, requests: prod.requests, wallMs: prod.wallMs, tool: prod },
+      consume: { cpuS: c2 - c1, ticksCpuS: t2 - t1, bytes: b2 - b1, requests: cons.requests, wallMs: cons.wallMs, tool: cons },
+      check,
+    };
+  } finally {
+    await envoy.close();
   }
-  const first = out[0] as Record<string, number>, last = out[out.length - 1] as Record<string, number>;
-  const ratios = {
-    filter_ns_per_frame_8MiB_over_1KiB: last.filter_ns_per_frame / first.filter_ns_per_frame,
-    filter_minus_passthrough_8MiB_over_1KiB: last.filter_minus_passthrough_ns_per_frame / first.filter_minus_passthrough_ns_per_frame,
-    passthrough_ns_per_frame_8MiB_over_1KiB: last.passthrough_ns_per_frame / first.passthrough_ns_per_frame,
-    copy_all_ns_per_frame_8MiB_over_1KiB: last.copy_all_ns_per_frame / first.copy_all_ns_per_frame,
-    bytes_copied_8MiB_over_1KiB: last.bytes_copied_into_vm_per_frame / first.bytes_copied_into_vm_per_frame,
-    payload_bytes_8MiB_over_1KiB: last.payload_bytes / first.payload_bytes,
-  };
-  // cost model filter(frame) = a + b * callbacks: b from the two largest sizes, a from 1 KiB
-  const prev = out[out.length - 2] as Record<string, number>;
-  const model = {
-    filter_ns_per_callback: (last.filter_ns_per_frame - prev.filter_ns_per_frame) / (last.callbacks_per_frame - prev.callbacks_per_frame),
-    filter_ns_per_frame_fixed: first.filter_ns_per_frame,
-  };
-  console.log(`## 1. Cost per Produce v9 frame vs record payload (in-process, ${CHUNK / KiB} KiB chunks, ${ITER} runs, median (spread = (max-min)/median))\n`);
-  table(
-    ['payload', 'frame B', 'frames/run', 'callbacks/frame', 'filter ns/frame', 'pass-through ns/frame', 'filter - pass ns/frame', 'copy-all ns/frame', 'B copied into VM/frame', 'get_buffer_bytes/frame', 'decoded'],
-    out.map((r: any) => [
-      r.payload, fmt(r.frame_bytes), r.frames_per_run, fmt(r.callbacks_per_frame, 2),
-      `${fmt(r.filter_ns_per_frame)} (±${fmt(r.filter_spread_pct / 2)}%)`, `${fmt(r.passthrough_ns_per_frame)} (±${fmt(r.passthrough_spread_pct / 2)}%)`,
-      fmt(r.filter_minus_passthrough_ns_per_frame), `${fmt(r.copy_all_ns_per_frame)} (±${fmt(r.copy_all_spread_pct / 2)}%)`,
-      fmt(r.bytes_copied_into_vm_per_frame), fmt(r.get_buffer_bytes_calls_per_frame, 2), r.decoded_ok ? 'ok' : 'NO',
+}
+
+// ------------------------------------------------------------------ memory runs
+interface MemoryRun {
+  variant: string;
+  round: number;
+  idleKiB: number;
+  openKiB: number[];
+  closedKiB: number;
+  /** bytes Envoy's allocator has handed out (admin /memory "allocated"; Wasm memory is not in it) at the same points, KiB */
+  allocatedKiB: number[];
+  filterConnections?: number;
+  filterApiVersions?: number;
+}
+
+async function memoryRun(v: Variant, round: number): Promise<MemoryRun> {
+  const envoy = await launch(v);
+  const sockets: net.Socket[] = [];
+  // the admin /memory figures are live (the server.memory_* stats only move at a stats flush)
+  const allocated = async () => Number(JSON.parse(await envoy.admin('/memory')).allocated) / 1024;
+  try {
+    await sleep(2000);
+    const idleKiB = envoy.rssKiB();
+    const allocatedKiB = [await allocated()];
+    const openKiB: number[] = [];
+    let filterConnections: number | undefined, filterApiVersions: number | undefined;
+    for (const n of CONNECTIONS) {
+      await openKafkaConnections(HOST_PORT, n - sockets.length, sockets);
+      await sleep(1000);
+      openKiB.push(envoy.rssKiB());
+      allocatedKiB.push(await allocated());
+    }
+    if (v.wasm === FILTER) {
+      const s = parsePrometheus(await envoy.prometheus());
+      filterConnections = total(s, 'kafka_connections_active');
+      filterApiVersions = total(s, 'kafka_requests_total', { api: 'ApiVersions' });
+    }
+    const active = await activeConnections(envoy);
+    if (active !== sockets.length) throw new Error(`${v.label}: Envoy has ${active} active downstream connections, expected ${sockets.length}`);
+    closeAll(sockets);
+    for (let i = 0; i < 200 && (await activeConnections(envoy)) > 0; i++) await sleep(100);
+    await sleep(2000);
+    const closedKiB = envoy.rssKiB();
+    allocatedKiB.push(await allocated());
+    if (envoy.vmFailures().length) throw new Error(`${v.label}: VM failure: ${envoy.vmFailures()[0]}`);
+    return { variant: v.key, round, idleKiB, openKiB, closedKiB, allocatedKiB, filterConnections, filterApiVersions };
+  } finally {
+    closeAll(sockets);
+    await envoy.close();
+  }
+}
+
+// ------------------------------------------------------------------ report
+type Metric = (r: TrafficRun) => number;
+const perGiB = (p: 'produce' | 'consume' | 'both'): Metric => (r) =>
+  p === 'both' ? (r.produce.cpuS + r.consume.cpuS) / ((r.produce.bytes + r.consume.bytes) / GiB) : r[p].cpuS / (r[p].bytes / GiB);
+const per1kReq = (p: 'produce' | 'consume' | 'both'): Metric => (r) =>
+  p === 'both' ? ((r.produce.cpuS + r.consume.cpuS) * 1000) / ((r.produce.requests + r.consume.requests) / 1000) : (r[p].cpuS * 1000) / (r[p].requests / 1000);
+
+function runsOf(runs: TrafficRun[], w: string, v: string) {
+  return runs.filter((r) => r.workload === w && r.variant === v);
+}
+
+/** Per-round ratio variant/baseline of a metric (runs of the same round sit next to each other). */
+function ratios(runs: TrafficRun[], w: string, v: string, base: string, m: Metric): Summary {
+  const xs: number[] = [];
+  for (const r of runsOf(runs, w, v)) {
+    const b = runs.find((x) => x.workload === w && x.variant === base && x.round === r.round);
+    if (b) xs.push(m(r) / m(b));
+  }
+  return summarize(xs);
+}
+
+const has = (k: string) => VARIANTS.some((v) => v.key === k);
+/** Ratio columns: each Wasm variant against tcp_proxy, the filter variants also against the no-op module. */
+function ratioColumns(): Array<[string, string, string]> {
+  const cols: Array<[string, string, string]> = [];
+  for (const v of VARIANTS.slice(1)) cols.push([`${v.key}/tcp`, v.key, 'tcp']);
+  if (has('noop')) for (const v of VARIANTS) if (v.key === 'filter' || v.key === 'audit') cols.push([`${v.key}/no-op`, v.key, 'noop']);
+  return cols;
+}
+
+function metricTable(runs: TrafficRun[], rows: Array<[string, string, Metric]>, second = 'phase'): string[] {
+  const cols = ratioColumns();
+  return table(
+    ['workload', second, ...VARIANTS.map((v) => v.label), ...cols.map((c) => c[0])],
+    rows.map(([w, phase, m]) => [
+      w, phase,
+      ...VARIANTS.map((v) => cell(summarize(runsOf(runs, w, v.key).map(m)))),
+      ...cols.map(([, v, b]) => ratioCell(ratios(runs, w, v, b, m))),
     ]),
+    2,
   );
-  table(['ratio 8 MiB / 1 KiB', 'value'], [
-    ...Object.entries(ratios).map(([k, v]) => [k, fmt(v, 2)]),
-    ['(model) filter ns per 64 KiB callback inside a frame', fmt(model.filter_ns_per_callback)],
-  ]);
-  return { rows: out, ratios, model };
 }
 
-// ------------------------------------------------------------------ 2. throughput vs pass-through
-async function throughputInProcess() {
-  const filter = await loadVm(FILTER);
-  const pass = await loadVm(PASS);
-  // Producer-like stream: 16 KiB batches (the Java client's default batch.size), 64 KiB reads.
-  const s = produceSchedule(16 * KiB, QUICK ? 512 : 2048);
-  const bytes = s.requestBytes + s.responseBytes;
-  const tf: number[] = [], tp: number[] = [];
-  for (let i = 0; i < WARMUP + ITER; i++) {
-    const f = runOnce(filter, s);
-    const p = runOnce(pass, s);
-    if (i >= WARMUP) { tf.push(f); tp.push(p); }
-  }
-  const mbps = (t: number) => bytes / (t / 1e9) / MiB;
-  const ratios = tf.map((f, i) => tp[i] / f); // throughput(filter) / throughput(pass)
-  return {
-    stream_bytes: bytes, frames: s.frames, frame_bytes: s.frameBytes,
-    filter_MiB_per_s: median(tf.map(mbps)), filter_spread_pct: spreadPct(tf),
-    passthrough_MiB_per_s: median(tp.map(mbps)), passthrough_spread_pct: spreadPct(tp),
-    throughput_ratio_filter_over_passthrough: median(ratios), ratio_spread_pct: spreadPct(ratios),
-  };
-}
+function trafficReport(runs: TrafficRun[]): string[] {
+  const out: string[] = [];
+  const phases: Array<'produce' | 'consume' | 'both'> = ['produce', 'consume', 'both'];
+  const label = (p: string) => (p === 'both' ? 'produce + consume' : p);
 
-/** Loopback sockets: client -> host (TcpProxy + module) -> fake broker that answers each request. */
-async function throughputSockets() {
-  const s = produceSchedule(16 * KiB, QUICK ? 512 : 2048);
-  const reqStream = Buffer.concat(s.ops.filter((o) => !o.up).map((o) => o.data));
-  const respStream = Buffer.concat(s.ops.filter((o) => o.up).map((o) => o.data));
-  const respLen = respStream.length / s.frames;
-  // fake broker: answers every complete request frame with its pre-built response
-  const broker = net.createServer((sock) => {
-    let seen = 0, answered = 0;
-    sock.on('data', (d) => {
-      seen += d.length;
-      const done = Math.floor(seen / s.frameBytes);
-      if (done > answered) {
-        sock.write(respStream.subarray(answered * respLen, done * respLen));
-        answered = done;
-      }
-    });
-    sock.on('error', () => {});
-  });
-  await new Promise<void>((r) => broker.listen(0, '127.0.0.1', r));
-  const upstream = `127.0.0.1:${(broker.address() as net.AddressInfo).port}`;
-  const hosts = {
-    filter: await startHost({ wasm: FILTER, upstream, pluginConfig: '{}' }),
-    pass: await startHost({ wasm: PASS, upstream, pluginConfig: '{}' }),
-  };
-  const once = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      const c = net.connect({ host: '127.0.0.1', port }, () => {
-        const t0 = nowNs();
-        let got = 0;
-        c.on('data', (d) => {
-          got += d.length;
-          if (got >= respStream.length) {
-            const t = nowNs() - t0;
-            c.destroy();
-            resolve(t);
-          }
-        });
-        c.write(reqStream);
-      });
-      c.setNoDelay(true);
-      c.on('error', reject);
-    });
-  const tf: number[] = [], tp: number[] = [];
-  const iters = Math.max(3, Math.ceil(ITER / 2) + 1);
-  for (let i = 0; i < 1 + iters; i++) {
-    const f = await once(hosts.filter.port);
-    const p = await once(hosts.pass.port);
-    if (i >= 1) { tf.push(f); tp.push(p); }
-  }
-  const prod = statSum({ stats: hosts.filter.store } as Vm, /api=\.=Produce;\.;.*(?<!_)requests_total$/);
-  await hosts.filter.close();
-  await hosts.pass.close();
-  broker.close();
-  const bytes = reqStream.length + respStream.length;
-  const mbps = (t: number) => bytes / (t / 1e9) / MiB;
-  const ratios = tf.map((f, i) => tp[i] / f);
-  return {
-    stream_bytes: bytes, frames: s.frames, iterations: iters,
-    filter_MiB_per_s: median(tf.map(mbps)), filter_spread_pct: spreadPct(tf),
-    passthrough_MiB_per_s: median(tp.map(mbps)), passthrough_spread_pct: spreadPct(tp),
-    throughput_ratio_filter_over_passthrough: median(ratios), ratio_spread_pct: spreadPct(ratios),
-    decoded_ok: prod === (1 + iters) * s.frames,
-  };
-}
+  out.push('### Workloads (per run, tcp_proxy runs)', '');
+  out.push(...table(['workload', 'records', 'MiB carried (produce / consume)', 'requests (produce / consume)', 'records per Produce request', 'Fetch requests', 'Produce batch B (avg)'],
+    WORKLOADS.map((w) => {
+      const t = runsOf(runs, w.name, 'tcp');
+      const s = (f: (r: TrafficRun) => number, d = 0) => fmt(summarize(t.map(f)).median, d);
+      return [`${w.name}: ${w.label}`, fmt(w.records), `${s((r) => r.produce.bytes / 2 ** 20)} / ${s((r) => r.consume.bytes / 2 ** 20)}`,
+        `${s((r) => r.produce.requests)} / ${s((r) => r.consume.requests)}`, s((r) => r.produce.tool.recordsPerRequestAvg, 1),
+        s((r) => r.consume.tool.fetches), s((r) => r.produce.tool.batchSizeAvg)];
+    })));
 
-// ------------------------------------------------------------------ 3. memory per connection
-/**
- * Linear memory only grows, and AssemblyScript's allocator grows it by doubling, so the size is
- * a step function. Besides (size after N - size after 1) / (N - 1) we report the slope between
- * the last two growth events: when memory doubles from S at connection n, about S bytes are in
- * use, so (S_j - S_i) / (n_j - n_i) is bytes per connection (an upper bound: GC lag included).
- */
-async function memoryOnce(pluginConfig: string, N: number) {
-  const s = produceSchedule(KiB, 3);
-  const vm = await loadVm(FILTER, pluginConfig);
-  const open = () => {
-    const c = new Conn(vm);
-    c.down(apiVersionsRequest(0));
-    for (const op of s.ops) (op.up ? c.up(op.data) : c.down(op.data));
-    return c;
-  };
-  const m0 = vm.memoryBytes();
-  const conns = [open()];
-  const m1 = vm.memoryBytes();
-  const growth: Array<[number, number]> = []; // [n, size before growing]
-  let last = m1;
-  for (let k = 2; k <= N; k++) {
-    conns.push(open());
-    const m = vm.memoryBytes();
-    if (m !== last) { growth.push([k, last]); last = m; }
-  }
-  const mN = vm.memoryBytes();
-  for (const c of conns) c.close();
-  // open and close N again, 3 times: a leak keeps growing memory round after round
-  const rounds: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const again: Conn[] = [];
-    for (let k = 0; k < N; k++) again.push(open());
-    for (const c of again) c.close();
-    rounds.push(vm.memoryBytes());
-  }
-  let slope = NaN;
-  if (growth.length >= 2) {
-    const [ni, si] = growth[growth.length - 2], [nj, sj] = growth[growth.length - 1];
-    slope = (sj - si) / (nj - ni);
-  }
-  return { m0, m1, mN, per_conn_raw: (mN - m1) / (N - 1), per_conn_slope: slope, growth_events: growth, rounds, problems: decodeProblems(vm) };
-}
+  out.push('### Envoy CPU seconds per GiB carried (CPU time of the Envoy process, all threads / bytes in both directions)', '');
+  out.push(...metricTable(runs, WORKLOADS.flatMap((w) => phases.map((p) => [w.name, label(p), perGiB(p)] as [string, string, Metric]))));
+  out.push('### Envoy CPU milliseconds per 1,000 Kafka requests (requests as the clients count them, all APIs)', '');
+  out.push(...metricTable(runs, WORKLOADS.flatMap((w) => phases.map((p) => [w.name, label(p), per1kReq(p)] as [string, string, Metric]))));
 
-async function memoryBench() {
-  const N = 1000;
-  const configs: Array<[string, string]> = [
-    ['default config', '{}'],
-    ['max_in_flight_per_connection=16', '{"max_in_flight_per_connection": 16}'],
+  out.push('### Clients: throughput and latency as ProducerPerformance / ConsumerPerformance print them', '');
+  const tools: Array<[string, Metric]> = [
+    ['producer records/s', (r) => r.produce.tool.recordsPerSec],
+    ['producer MB/s', (r) => r.produce.tool.mbPerSec],
+    ['producer avg latency ms', (r) => r.produce.tool.avgMs],
+    ['producer p50 latency ms', (r) => r.produce.tool.p50Ms],
+    ['producer p99 latency ms', (r) => r.produce.tool.p99Ms],
+    ['consumer fetch.MB.sec', (r) => r.consume.tool.fetchMbPerSec],
+    ['consumer fetch.nMsg.sec', (r) => r.consume.tool.fetchRecordsPerSec],
   ];
-  const out: Record<string, unknown>[] = [];
-  for (const [label, cfg] of configs) {
-    const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await memoryOnce(cfg, N));
-    const r0 = runs[0];
-    out.push({
-      config: label, plugin_config: cfg, connections: N, frames_per_connection: 7,
-      vm_memory_at_start: median(runs.map((r) => r.m0)), vm_memory_after_1: median(runs.map((r) => r.m1)),
-      vm_memory_after_N: median(runs.map((r) => r.mN)),
-      ratio_memory_N_over_1: median(runs.map((r) => r.mN / r.m1)),
-      bytes_per_connection_raw: median(runs.map((r) => r.per_conn_raw)),
-      bytes_per_connection_growth_slope: median(runs.map((r) => r.per_conn_slope)),
-      spread_pct: spreadPct(runs.map((r) => r.per_conn_slope)),
-      memory_after_reopen_rounds: r0.rounds,
-      leak_suspected: r0.rounds[2] > r0.rounds[0],
-      growth_events: r0.growth_events,
-    });
+  out.push(...metricTable(runs, WORKLOADS.flatMap((w) => tools.map(([l, m]) => [w.name, l, m] as [string, string, Metric])), 'as printed'));
+
+  const checked = runs.filter((r) => r.check);
+  if (checked.length) {
+    out.push('### The filter did its whole job (every filter run)', '');
+    out.push(...table(['workload', 'variant', 'round', 'records produced / counted', 'records consumed / fetched counted', 'requests by clients / counted by filter', 'decode problems', 'policy violations', 'VM failures'],
+      checked.map((r) => [r.workload, r.variant, String(r.round + 1), `${fmt(r.produce.tool.records)} / ${fmt(r.check!.producedCounted)}`,
+        `${fmt(r.consume.tool.records)} / ${fmt(r.check!.fetchedCounted)}`, `${fmt(r.produce.requests + r.consume.requests)} / ${fmt(r.check!.requestsCounted)}`,
+        fmt(r.check!.problems), fmt(r.check!.violations), fmt(r.check!.vmFailures)]), 2));
   }
   return out;
 }
 
-async function main() {
-  const t0 = Date.now();
-  console.log(`# make bench — ${new Date().toISOString()} — node ${process.version}, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, ${ITER} measured runs (+${WARMUP} warm-up)\n`);
-  const frames = await framesBench();
-
-  const tp = await throughputInProcess();
-  console.log(`## 2. Filter overhead on a byte stream (Produce v9, 16 KiB batches, ${CHUNK / KiB} KiB chunks, + responses)\n`);
-  const rows2: (string | number)[][] = [
-    ['in-process (host ABI, no sockets)', fmt(tp.stream_bytes / MiB, 1), `${fmt(tp.filter_MiB_per_s)} (±${fmt(tp.filter_spread_pct / 2)}%)`, `${fmt(tp.passthrough_MiB_per_s)} (±${fmt(tp.passthrough_spread_pct / 2)}%)`, `${fmt(tp.throughput_ratio_filter_over_passthrough, 3)} (±${fmt(tp.ratio_spread_pct / 2)}%)`],
-  ];
-  let sock: Awaited<ReturnType<typeof throughputSockets>> | null = null;
-  if (SOCKETS) {
-    sock = await throughputSockets();
-    rows2.push(['loopback sockets (client → host → fake broker → back)', fmt(sock.stream_bytes / MiB, 1), `${fmt(sock.filter_MiB_per_s)} (±${fmt(sock.filter_spread_pct / 2)}%)`, `${fmt(sock.passthrough_MiB_per_s)} (±${fmt(sock.passthrough_spread_pct / 2)}%)`, `${fmt(sock.throughput_ratio_filter_over_passthrough, 3)} (±${fmt(sock.ratio_spread_pct / 2)}%)`]);
-  }
-  table(['path', 'MiB/run', 'filter MiB/s', 'pass-through MiB/s', 'throughput ratio filter/pass'], rows2);
-
-  const mem = await memoryBench();
-  console.log(`## 3. VM linear memory per connection (1000 open connections, 7 frames each: ApiVersions + 3 Produce + 3 responses; 3 fresh VMs)\n`);
-  table(['config', 'VM start B', 'after 1 B', 'after 1000 B', 'ratio 1000/1', 'B/conn (after1000-after1)/999', 'B/conn (growth slope)', 'after close + reopen/close 1000 ×3', 'leak?'],
-    mem.map((m: any) => [m.config, fmt(m.vm_memory_at_start), fmt(m.vm_memory_after_1), fmt(m.vm_memory_after_N), fmt(m.ratio_memory_N_over_1, 0),
-      fmt(m.bytes_per_connection_raw), `${fmt(m.bytes_per_connection_growth_slope)} (±${fmt(m.spread_pct / 2)}%)`,
-      m.memory_after_reopen_rounds.map((x: number) => fmt(x / MiB)).join(' / ') + ' MiB', m.leak_suspected ? 'GROWING' : 'no']));
-
-  const results = {
-    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cpus: os.cpus().length,
-    iterations: ITER, warmup: WARMUP, chunk_bytes: CHUNK, quick: QUICK, filter_wasm: FILTER,
-    frames_vs_size: frames, throughput: { in_process: tp, sockets: sock }, memory: mem,
-    elapsed_s: (Date.now() - t0) / 1000,
+function memoryReport(runs: MemoryRun[]): string[] {
+  const [n1, n2] = CONNECTIONS;
+  const mib = (k: number) => fmt(k / 1024, 1);
+  const of = (v: string) => runs.filter((r) => r.variant === v);
+  const perConn = (r: MemoryRun) => (r.openKiB[1] - r.idleKiB) / n2;
+  const slope = (r: MemoryRun) => (r.openKiB[1] - r.openKiB[0]) / (n2 - n1);
+  /** per-round difference against a baseline variant */
+  const over = (v: string, base: string, f: (r: MemoryRun) => number) => {
+    const xs: number[] = [];
+    for (const r of of(v)) {
+      const b = runs.find((x) => x.variant === base && x.round === r.round);
+      if (b) xs.push(f(r) - f(b));
+    }
+    return summarize(xs);
   };
-  mkdirSync('build/bench', { recursive: true });
-  writeFileSync('build/bench/results.json', JSON.stringify(results, null, 2) + '\n');
-  console.log(`results: build/bench/results.json (${results.elapsed_s.toFixed(1)} s)`);
+  const out = [`### Envoy RSS with open Kafka connections (each: ApiVersions v3 request and response through Envoy, then idle), MiB`, ''];
+  out.push(...table(
+    ['variant', 'idle', `${fmt(n1)} open`, `${fmt(n2)} open`, 'after all closed', `KiB/conn: (${fmt(n2)} open − idle) / ${fmt(n2)}`, 'KiB/conn − tcp_proxy', 'KiB/conn − no-op', `KiB/conn between ${fmt(n1)} and ${fmt(n2)}`, `Envoy heap allocated: idle / ${fmt(n2)} / closed`],
+    VARIANTS.map((v) => {
+      const rs = of(v.key);
+      const s = (f: (r: MemoryRun) => number) => summarize(rs.map(f));
+      const kib = (x: number) => fmt(x, 1);
+      return [v.label, cell(s((r) => r.idleKiB), mib), cell(s((r) => r.openKiB[0]), mib), cell(s((r) => r.openKiB[1]), mib), cell(s((r) => r.closedKiB), mib),
+        cell(s(perConn), kib), v.key === 'tcp' ? '' : cell(over(v.key, 'tcp', perConn), kib),
+        v.key === 'tcp' || v.key === 'noop' || !has('noop') ? '' : cell(over(v.key, 'noop', perConn), kib),
+        cell(s(slope), kib), [0, 2, 3].map((i) => mib(s((r) => r.allocatedKiB[i]).median)).join(' / ')];
+    })));
+  const f = runs.filter((r) => r.filterConnections !== undefined);
+  if (f.length) out.push(`Filter check: kafka_connections_active = ${[...new Set(f.map((r) => r.filterConnections))].join(', ')}, ApiVersions requests counted = ${[...new Set(f.map((r) => r.filterApiVersions))].join(', ')} (expected ${n2}).`, '');
+  return out;
+}
+
+// ------------------------------------------------------------------ main
+interface Results {
+  date: string; envoy: string; concurrency: number; cpus: number; cpu: string; quick: boolean; rounds: number; filter_wasm: string;
+  variants: Variant[]; workloads: Workload[]; connections: number[]; load_average: number[]; elapsed_s: number; traffic: TrafficRun[]; memory: MemoryRun[];
+}
+
+function render(r: Results): string {
+  const load = summarize(r.load_average);
+  return [
+    `## make bench — ${r.date}`,
+    '',
+    `Envoy ${r.envoy} (--concurrency ${r.concurrency}, istio/local/envoy.yaml), Kafka 4.1.1 (one KRaft broker, loopback), kafka-tools 4.1.1; ` +
+      `${r.cpus} × ${r.cpu}; ${r.rounds} round(s), variants interleaved, a fresh Envoy per run${r.quick ? '; BENCH_QUICK=1 (small workloads: not comparable with a full run)' : ''}. ` +
+      `Load average (1 min) during the run: ${num(load.median)} [${num(load.min)}–${num(load.max)}]; ${fmt(r.elapsed_s / 60, 1)} min. ` +
+      'Cells: median [min–max] over the rounds; ratios are taken round by round against the baseline run next to it.',
+    '',
+    ...(r.traffic.length ? trafficReport(r.traffic) : []),
+    ...(r.memory.length ? memoryReport(r.memory) : []),
+  ].join('\n');
+}
+
+/** BENCH_FROM: the tables of a saved run, with its variants, workloads and connection counts. */
+function reprint(r: Results): void {
+  VARIANTS.splice(0, VARIANTS.length, ...r.variants);
+  WORKLOADS.splice(0, WORKLOADS.length, ...r.workloads);
+  CONNECTIONS.splice(0, CONNECTIONS.length, ...r.connections);
+  console.log(render(r));
+}
+
+async function main() {
+  if (FROM) return reprint(JSON.parse(readFileSync(FROM, 'utf8')));
+  const t0 = Date.now();
+  mkdirSync(OUT, { recursive: true });
+  const tmp = mkdtempSync(join(os.tmpdir(), 'bench-'));
+  const loads: number[] = [os.loadavg()[0]];
+  const progress = (s: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s, load ${os.loadavg()[0].toFixed(1)}] ${s}\n`);
+  toolsClasspath();
+  const probe = await launch(VARIANTS[0]);
+  const envoyVersion = probe.version;
+  await probe.close();
+
+  const traffic: TrafficRun[] = [];
+  const memory: MemoryRun[] = [];
+  try {
+    if (SECTIONS.includes('traffic')) {
+      progress(`creating ${ROUNDS * WORKLOADS.length * VARIANTS.length} topics`);
+      await createTopics(INTERNAL, Array.from({ length: ROUNDS }, (_, r) => WORKLOADS.flatMap((w) => VARIANTS.map((v) => [topicOf(w, v, r), w.partitions] as [string, number]))).flat());
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const w of WORKLOADS) {
+          for (const v of rotated(r)) {
+            const run = await trafficRun(w, v, r, tmp);
+            traffic.push(run);
+            loads.push(os.loadavg()[0]);
+            progress(`round ${r + 1}/${ROUNDS} ${w.name} ${v.key}: produce ${run.produce.cpuS.toFixed(2)} s CPU, ${(run.produce.bytes / 2 ** 20).toFixed(0)} MiB, ${run.produce.tool.recordsPerSec.toFixed(0)} rec/s; consume ${run.consume.cpuS.toFixed(2)} s CPU, ${run.consume.tool.fetchMbPerSec.toFixed(1)} MB/s`);
+          }
+        }
+      }
+    }
+    if (SECTIONS.includes('memory')) {
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const v of rotated(r)) {
+          const m = await memoryRun(v, r);
+          memory.push(m);
+          loads.push(os.loadavg()[0]);
+          progress(`memory round ${r + 1}/${ROUNDS} ${v.key}: RSS idle ${(m.idleKiB / 1024).toFixed(1)} MiB, ${m.openKiB.map((k) => (k / 1024).toFixed(1)).join(' / ')} MiB open, ${(m.closedKiB / 1024).toFixed(1)} MiB closed`);
+        }
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const results: Results = {
+    date: new Date().toISOString(), envoy: envoyVersion, concurrency: CONCURRENCY, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', quick: QUICK, rounds: ROUNDS,
+    filter_wasm: FILTER, variants: VARIANTS, workloads: WORKLOADS, connections: CONNECTIONS, load_average: loads, elapsed_s: (Date.now() - t0) / 1000, traffic, memory,
+  };
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+  const text = render(results);
+  console.log(text);
+  writeFileSync(join(OUT, 'report.md'), text + '\n');
+  console.log(`report: ${join(OUT, 'report.md')}, raw runs: ${join(OUT, 'results.json')} (${fmt(results.elapsed_s / 60, 1)} min)`);
+
+  const bad = traffic.filter((r) => r.check && (r.check.producedCounted !== r.produce.tool.records || r.check.fetchedCounted < r.consume.tool.records || r.check.problems || r.check.vmFailures
+    || (r.variant === 'audit' && r.check.violations)));
+  if (bad.length) {
+    console.error(`the filter missed traffic in ${bad.length} run(s): ${bad.map((r) => `${r.workload}/${r.variant}/round ${r.round + 1}`).join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {
-  console.error(e);
+  console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });
