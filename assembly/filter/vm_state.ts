@@ -9,7 +9,6 @@ import * as names from "../metrics/names";
 import { getSharedString, setSharedString, createSharedString } from "../abi/shared_data";
 import { Policy } from "../policy/policy";
 
-const MAX_TOPIC_IDS: i32 = 100000;
 /**
  * Topic ids in Envoy's shared data (shared by the VMs of every worker): a fixed table of slots, so
  * the shared data never holds more than TOPIC_ID_SLOTS keys whatever the brokers send. An id goes
@@ -21,6 +20,13 @@ const TOPIC_ID_WAYS: i32 = 4;
 const TOPIC_ID_KEY = "kafka-filter.topic-id.";
 /** Ids this VM keeps at hand (a cache of the shared table); emptied when full. */
 const LOCAL_TOPIC_IDS: i32 = 4096;
+/**
+ * Distinct Metadata topic names (kafka_metadata_topics) are counted in a fixed table of shared-data
+ * slots too: at most METADATA_TOPIC_SLOTS keys (about 6 MB) whatever the brokers send; names past
+ * what the table holds are not counted.
+ */
+export const METADATA_TOPIC_SLOTS: i32 = 32768;
+const METADATA_TOPIC_KEY = "kafka-filter.metadata-topic.";
 
 export class VmState {
   clientIds: LabelLimiter;
@@ -122,10 +128,18 @@ export class VmState {
    */
   noteMetadataTopic(name: string): bool {
     const h = hashName(name);
-    if (this.metadataTopics.has(h) || this.metadataTopics.size >= MAX_TOPIC_IDS) return false;
+    if (this.metadataTopics.has(h) || this.metadataTopics.size >= METADATA_TOPIC_SLOTS) return false;
     this.metadataTopics.add(h);
-    // keyed by the name's hash, so a key is 45 bytes whatever the name
-    return createSharedString("kafka-filter.metadata-topic." + h.toString(16), "1");
+    // A fixed table of slots in shared data, like topic ids: the name's hash goes to the first of
+    // its ways that is free (this VM created it: the topic counts) or already holds it (counted).
+    const value = h.toString(16);
+    const first = <i32>(h >> 40) & (METADATA_TOPIC_SLOTS - 1);
+    for (let i = 0; i < TOPIC_ID_WAYS; i++) {
+      const key = METADATA_TOPIC_KEY + ((first + i) & (METADATA_TOPIC_SLOTS - 1)).toString();
+      if (createSharedString(key, value)) return true;
+      if (getSharedString(key) == value) return false;
+    }
+    return false; // every way taken by other names: the table is (nearly) full, not counted
   }
 }
 

@@ -402,6 +402,8 @@ test('Metadata v12 responses naming 300,000 topic ids: shared data stays capped'
     const s = await r.series();
     assert.equal(total(s, 'kafka_responses_total', { api: 'Metadata' }), 30);
     assert.equal(total(s, 'kafka_frames_malformed_total'), 0, r.envoy.moduleLogs().join('\n'));
+    const topics = total(s, 'kafka_metadata_topics');
+    assert.ok(topics > 20_000 && topics <= 32_768, `kafka_metadata_topics ${topics}: counted up to its table of 32,768 shared-data slots`);
     assertNoVmFailure(r.envoy);
     assertRss(r, '300,000 topic ids');
     // Unbounded, 300,000 ids took ~40 MB of shared data (2 million: +265 MB); capped, a few MB.
