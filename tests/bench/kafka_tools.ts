@@ -104,6 +104,9 @@ export interface ConsumerResult {
   line: string;
 }
 
+/** The consumer stopped (its --timeout without records) before reading every record. */
+export class ShortConsume extends Error {}
+
 export async function consumerPerformance(o: { bootstrap: string; topic: string; records: number; clientId: string; group: string; fetchSize?: number; props: Record<string, string | number>; configFile: string; timeoutMs?: number }): Promise<ConsumerResult> {
   writeFileSync(o.configFile, Object.entries({ 'client.id': o.clientId, ...o.props }).map(([k, v]) => `${k}=${v}\n`).join(''));
   const r = await java(['org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', o.bootstrap, '--topic', o.topic,
@@ -122,7 +125,10 @@ export async function consumerPerformance(o: { bootstrap: string; topic: string;
     fetches: metric(metrics, 'consumer-fetch-manager-metrics:fetch-total', o.clientId),
     wallMs: r.ms, line,
   };
-  if (res.records < o.records) throw new Error(`ConsumerPerformance (${o.topic}) consumed ${res.records} of ${o.records} records:\n${r.stdout.slice(-1500)}`);
+  if (res.records < o.records) {
+    const said = r.stdout.split('\n').filter((l) => l && !/^[\w.-]+:[\w.-]+:\{/.test(l)).join('\n');
+    throw new ShortConsume(`ConsumerPerformance (${o.topic}, group ${o.group}) consumed ${res.records} of ${o.records} records:\n${said}\n${r.stderr.slice(-1500)}`);
+  }
   return res;
 }
 
