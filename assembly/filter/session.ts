@@ -1,7 +1,7 @@
 // The Kafka view of one connection: matches responses to requests, and turns what the framer
 // reports into metrics. Knows nothing of Envoy's callbacks (see connection.ts for those).
 import { FrameListener, DIRECTION_REQUEST, directionName } from "../framer/frame_listener";
-import { Stepper } from "../framer/stepper";
+import { Stepper } from "../protocol/stepper";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
 import { isFlexibleResponseHeader, isKnownApi, isApiVersionsProbe } from "../protocol/api_table";
@@ -12,7 +12,7 @@ import { VmState } from "./vm_state";
 import * as names from "../metrics/names";
 import { registry } from "../metrics/registry";
 import { logLine, nowNanos, LOG_WARN } from "../abi/host";
-import { BodyStepper } from "../framer/body_stepper";
+import { BodyDecoder } from "../codec/decoder";
 import { MODE_ENFORCE } from "../policy/policy_config";
 import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 
@@ -44,8 +44,8 @@ export class KafkaSession extends FrameListener {
   private matched: InFlightRequest = new InFlightRequest();
   private hasMatch: bool = false;
   private logLines: i32 = 0;
-  private requestBody: BodyStepper = new BodyStepper();
-  private responseBody: BodyStepper = new BodyStepper();
+  private requestBody: BodyDecoder = new BodyDecoder();
+  private responseBody: BodyDecoder = new BodyDecoder();
   private requestSink!: TrafficSink;
   private responseSink!: TrafficSink;
   private requestDecoding: bool = false;

@@ -4,7 +4,7 @@
 // work per frame does not grow with the frame's size. Bytes are never modified: this is a
 // read-only tap on the stream that Envoy forwards.
 import { ByteSource } from "../bytes/byte_source";
-import { Stepper } from "./stepper";
+import { Stepper } from "../protocol/stepper";
 import { FrameListener, DIRECTION_REQUEST } from "./frame_listener";
 import { readI32 } from "../protocol/primitives";
 import { RequestHeader } from "../protocol/request_header";

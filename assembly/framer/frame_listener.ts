@@ -1,6 +1,6 @@
 // What the framer reports to the connection. The framer itself knows only frames and headers;
 // the connection decides what a header means (in-flight tracking, metrics, body decoding).
-import { Stepper } from "./stepper";
+import { Stepper } from "../protocol/stepper";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader, CorrelationResolver } from "../protocol/response_header";
 

@@ -1,7 +1,7 @@
 // Request header v0/v1/v2: api_key, api_version, correlation_id, then (v1+) client_id as a
 // nullable int16-length string, then (v2, flexible APIs) tagged fields. ControlledShutdown v0
 // is the one request that still uses header v0.
-import { Stepper } from "../framer/stepper";
+import { Stepper } from "./stepper";
 import { readI16, readI32, sameAscii } from "./primitives";
 import { validUtf8Prefix } from "./utf8";
 import { isFlexible } from "./api_table";

@@ -1,7 +1,7 @@
 // Response header v0 (correlation_id) or v1 (plus tagged fields). Which one depends on the
 // request it answers, so the caller resolves the correlation id first (`flexible`).
 // ApiVersions responses always use header v0, so that old clients can read them.
-import { Stepper } from "../framer/stepper";
+import { Stepper } from "./stepper";
 import { readI32 } from "./primitives";
 import { TaggedFieldSkipper, stepTaggedFields } from "./tagged_fields";
 

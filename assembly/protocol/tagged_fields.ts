@@ -1,7 +1,7 @@
 // Skips a tagged-field section of a flexible header: varint count, then per field a varint tag,
 // a varint size and `size` bytes, skipped by count. Resumable like a Stepper.
 import { readUnsignedVarint, Varint } from "./primitives";
-import { Stepper } from "../framer/stepper";
+import { Stepper } from "./stepper";
 
 const varint = new Varint();
 

@@ -75,9 +75,9 @@ export function decode(len: i32, apiKey: i32, version: i32, isResponse: bool, ch
     steps++;
     if (n < 0 || n > give) { lastLog = sink.log.join("\n"); return 3; }
     off += n;
-    if (dec.isDone() || dec.isFailed()) break;
-    const skip = dec.skipPending();
-    need = dec.needBytes();
+    if (dec.done || dec.failed) break;
+    const skip = dec.skipPending;
+    need = dec.needBytes;
     if (need > maxNeed) maxNeed = need;
     if (skip > 0) {
       if (need != 0 || off + skip > len) { lastLog = sink.log.join("\n"); return 3; }
@@ -89,15 +89,15 @@ export function decode(len: i32, apiKey: i32, version: i32, isResponse: bool, ch
   }
   consumedTotal = off;
   lastLog = sink.log.join("\n");
-  return dec.isDone() ? 1 : 2;
+  return dec.done ? 1 : 2;
 }
 
 export function consumed(): i32 { return consumedTotal; }
 export function maxNeedBytes(): i32 { return maxNeed; }
 export function events(): string { return lastLog; }
-export function errorField(): string { return dec.errorField(); }
-export function errorReason(): string { return dec.errorReason(); }
-export function errorOffset(): i32 { return dec.errorOffset(); }
+export function errorField(): string { return dec.errorField; }
+export function errorReason(): string { return dec.errorReason; }
+export function errorOffset(): i32 { return dec.errorOffset; }
 
 // API tables, for checking against the specs
 export function apiCount(): i32 { return API_COUNT; }

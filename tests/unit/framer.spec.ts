@@ -3,7 +3,7 @@ import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../../assembly/framer/fra
 import { MemorySource } from "../../assembly/bytes/byte_source";
 import { Bytes, requestFrame, concat, Recorder, feedSplit, sameEvents } from "./helpers";
 import { RequestHeader } from "../../assembly/protocol/request_header";
-import { Stepper } from "../../assembly/framer/stepper";
+import { Stepper } from "../../assembly/protocol/stepper";
 
 function sampleStream(): u8[] {
   return concat([

@@ -1,6 +1,6 @@
 // Test helpers: a frame builder and a listener that records what the framer reports.
 import { FrameListener } from "../../assembly/framer/frame_listener";
-import { Stepper } from "../../assembly/framer/stepper";
+import { Stepper } from "../../assembly/protocol/stepper";
 import { RequestHeader } from "../../assembly/protocol/request_header";
 import { ResponseHeader } from "../../assembly/protocol/response_header";
 import { FrameAssembler } from "../../assembly/framer/frame_assembler";
