@@ -1,6 +1,6 @@
 // Small wrappers over host calls the filter uses: logging with the host's level, and the clock.
 import { proxy_log, proxy_get_current_time_nanoseconds } from "@solo-io/proxy-runtime/assembly/imports";
-import { inCallback, callbackSerial } from "../framer/callback_scope";
+import { inCallback, callbackSerial } from "./callback_scope";
 
 // Part of ABI 0.2.1 (proxy-wasm-cpp-host registers it), missing from the SDK's declarations.
 // @ts-ignore: decorator

@@ -9,7 +9,6 @@ import { FrameListener, DIRECTION_REQUEST } from "./frame_listener";
 import { readI32 } from "../protocol/primitives";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
-import { enterCallback, exitCallback } from "./callback_scope";
 
 /** Bytes fetched from the host per read when a stepper wants more (bounded by the chunk). */
 const WINDOW: i32 = 4096;
@@ -76,12 +75,6 @@ export class FrameAssembler {
 
   /** Processes every byte of one data callback. */
   feed(source: ByteSource): void {
-    enterCallback();
-    this.feedChunk(source);
-    exitCallback(); // deferred metric updates go to the host here
-  }
-
-  private feedChunk(source: ByteSource): void {
     const size = source.size();
     if (this.phase == PHASE_LOST) {
       this.streamOffset += size;

@@ -6,7 +6,7 @@
 // per frame; a gauge's +1/-1 within a callback cancels out). Histogram samples and gauge sets go
 // to the host at once.
 import { proxy_define_metric, proxy_increment_metric, proxy_record_metric } from "@solo-io/proxy-runtime/assembly/imports";
-import { inCallback, onCallbackExit } from "../framer/callback_scope";
+import { inCallback, onCallbackExit } from "../abi/callback_scope";
 
 export const COUNTER: i32 = 0;
 export const GAUGE: i32 = 1;
