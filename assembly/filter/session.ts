@@ -109,11 +109,11 @@ export class KafkaSession extends FrameListener {
     return this.requestBody;
   }
 
-  resolveResponse(correlationId: i32): bool {
+  onResponseCorrelation(correlationId: i32): i32 {
     const index = this.inflight.find(correlationId);
     if (index < 0) {
       this.hasMatch = false;
-      return false;
+      return 0;
     }
     // Kafka answers in order: entries before the match were never going to be answered.
     for (let i = 0; i < index; i++) {
@@ -128,7 +128,7 @@ export class KafkaSession extends FrameListener {
     this.inflight.popOldest();
     this.inflightGauge(e.apiKey, -1);
     this.hasMatch = true;
-    return isFlexibleResponseHeader(e.apiKey, e.apiVersion);
+    return isFlexibleResponseHeader(e.apiKey, e.apiVersion) ? 1 : 0;
   }
 
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {

@@ -49,7 +49,7 @@ export class FrameAssembler {
 
   constructor(public direction: i32, private listener: FrameListener) {
     if (direction == DIRECTION_REQUEST) this.requestHeader = new RequestHeader();
-    else this.responseHeader = new ResponseHeader(listener);
+    else this.responseHeader = new ResponseHeader();
   }
 
   /** True while a frame is partly received (used to report truncation at close). */
@@ -199,10 +199,18 @@ export class FrameAssembler {
   }
 
   private headerDone(): void {
-    this.phase = PHASE_BODY;
     let body: Stepper | null = null;
     if (this.requestHeader !== null) body = this.listener.onRequestHeader(this.requestHeader as RequestHeader, this.frameLength);
-    else body = this.listener.onResponseHeader(this.responseHeader as ResponseHeader, this.frameLength);
+    else {
+      const h = this.responseHeader as ResponseHeader;
+      if (!h.versionKnown) {
+        // The correlation id is read: whoever owns correlation knows the header's version.
+        h.setVersion(this.listener.onResponseCorrelation(h.correlationId));
+        if (!h.done) return; // tagged fields follow
+      }
+      body = this.listener.onResponseHeader(h, this.frameLength);
+    }
+    this.phase = PHASE_BODY;
     this.stepper = body;
     this.bodyStepper = body !== null;
   }

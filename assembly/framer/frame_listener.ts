@@ -2,7 +2,7 @@
 // the connection decides what a header means (in-flight tracking, metrics, body decoding).
 import { Stepper } from "../protocol/stepper";
 import { RequestHeader } from "../protocol/request_header";
-import { ResponseHeader, CorrelationResolver } from "../protocol/response_header";
+import { ResponseHeader } from "../protocol/response_header";
 
 export const DIRECTION_REQUEST: i32 = 0; // downstream -> upstream (client to broker)
 export const DIRECTION_RESPONSE: i32 = 1; // upstream -> downstream (broker to client)
@@ -11,7 +11,12 @@ export function directionName(direction: i32): string {
   return direction == DIRECTION_REQUEST ? "request" : "response";
 }
 
-export abstract class FrameListener extends CorrelationResolver {
+export abstract class FrameListener {
+  /**
+   * A response's correlation id was read: the listener owns correlation, so it says which
+   * request this answers and returns that response's header version (0, or 1 with tagged fields).
+   */
+  abstract onResponseCorrelation(correlationId: i32): i32;
   /** A request header was parsed. Returns the body decoder to run, or null to skip the body. */
   abstract onRequestHeader(header: RequestHeader, frameLength: i32): Stepper | null;
   /** A response header was parsed. Returns the body decoder to run, or null to skip the body. */

@@ -58,8 +58,8 @@ export class Recorder extends FrameListener {
     this.events.push("req " + h.apiKey.toString() + "v" + h.apiVersion.toString() + " #" + h.correlationId.toString() + " " + (id === null ? "<null>" : id as string) + (h.clientIdTruncated ? " (truncated)" : ""));
     return null;
   }
-  resolveResponse(correlationId: i32): bool {
-    return this.flexibleResponses;
+  onResponseCorrelation(correlationId: i32): i32 {
+    return this.flexibleResponses ? 1 : 0;
   }
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
     this.events.push("resp #" + h.correlationId.toString() + " len " + frameLength.toString());
