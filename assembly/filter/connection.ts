@@ -12,7 +12,7 @@ import { KafkaSession } from "./session";
 import { VmState } from "./vm_state";
 import { registry } from "../metrics/registry";
 import * as names from "../metrics/names";
-import { MODE_ENFORCE } from "../policy/policy_config";
+import { MODE_ENFORCE } from "../config/policy_config";
 import { GateDecision, decide } from "./gate";
 import { scheduleClose, cancelClose } from "./closer";
 

@@ -13,7 +13,7 @@ import * as names from "../metrics/names";
 import { registry } from "../metrics/registry";
 import { logLine, nowNanos, LOG_WARN } from "../abi/host";
 import { BodyDecoder } from "../codec/decoder";
-import { MODE_ENFORCE } from "../policy/policy_config";
+import { MODE_ENFORCE } from "../config/policy_config";
 import { TrafficSink, TrafficListener } from "../events/traffic_sink";
 
 /** Problem lines logged per connection before going quiet (the counters keep counting). */

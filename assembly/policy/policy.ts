@@ -1,6 +1,6 @@
 // Evaluates the governance policy against what the decoders report. Returns the violated rule
 // (a short, bounded name used as the `reason` label), or "" when the request is allowed.
-import { PolicyConfig } from "./policy_config";
+import { PolicyConfig } from "../config/policy_config";
 import { matchesAny } from "./glob";
 import { RecordsInfo, RECORDS_NULL } from "../codec/sink";
 

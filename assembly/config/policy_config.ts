@@ -1,7 +1,7 @@
 // The `policy` section of the plugin configuration: which APIs and versions clients may use,
 // which client ids may connect, and rules for Produce requests. Validated at configure time:
 // API and compression names must exist, so a typo cannot silently disable a rule.
-import { ObjectReader } from "../config/object_reader";
+import { ObjectReader } from "./object_reader";
 import { apiKeyCount, apiName } from "../protocol/api_table";
 
 export const MODE_AUDIT: i32 = 0;
