@@ -14,7 +14,7 @@ import { registry } from "../metrics/registry";
 import { logLine, nowNanos, LOG_WARN } from "../abi/host";
 import { BodyDecoder } from "../codec/decoder";
 import { MODE_ENFORCE } from "../config/policy_config";
-import { TrafficSink, TrafficListener } from "../events/traffic_sink";
+import { TrafficSink, TrafficListener } from "../traffic/traffic_sink";
 
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
 const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
@@ -63,8 +63,8 @@ export class KafkaSession extends FrameListener {
     this.requestSeries = new RequestSeries(config);
     const fetchOffsets = new Map<string, i64>();
     const traffic = new SessionTraffic(this);
-    this.requestSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
-    this.responseSink = new TrafficSink(vm, vm.metrics, traffic, fetchOffsets);
+    this.requestSink = new TrafficSink(vm.metrics, vm, vm.policy, traffic, fetchOffsets);
+    this.responseSink = new TrafficSink(vm.metrics, vm, vm.policy, traffic, fetchOffsets);
   }
 
   /** The request just added to the in-flight table expects no response. */

@@ -8,10 +8,11 @@ import { registry } from "../metrics/registry";
 import * as names from "../metrics/names";
 import { getSharedString, setSharedString, createSharedString } from "../abi/shared_data";
 import { Policy } from "../policy/policy";
+import { TopicDirectory } from "../traffic/topic_directory";
 
 const MAX_TOPIC_IDS: i32 = 100000;
 
-export class VmState {
+export class VmState extends TopicDirectory {
   clientIds: LabelLimiter;
   topics: LabelLimiter;
   metrics: KafkaMetrics;
@@ -20,6 +21,7 @@ export class VmState {
   private metadataTopics: Set<string> = new Set<string>();
 
   constructor(public config: PluginConfig) {
+    super();
     this.clientIds = new LabelLimiter(config.maxClientIds);
     this.topics = new LabelLimiter(config.maxTopics);
     this.metrics = new KafkaMetrics(config);

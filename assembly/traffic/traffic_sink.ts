@@ -1,10 +1,12 @@
-// Receives the body decoder's field events for one frame and turns them into Kafka-level events:
-// records produced or fetched per topic/partition, error codes, throttling, client software,
-// consumer progress and topics named in Metadata responses. Knows which API it is decoding; knows
-// nothing of how metrics are named (metrics/kafka_metrics.ts does that).
+// Receives the body decoder's field events for one frame and turns them into what the traffic
+// means: records produced or fetched per topic/partition, error codes, throttling, client
+// software, consumer progress and topics named in Metadata responses, recorded as metrics, and the
+// Produce facts the policy rules judge. Knows which API it is decoding; knows nothing of how
+// metrics are named (metrics/kafka_metrics.ts does that).
 import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION } from "../codec/sink";
 import { KafkaMetrics, TopicSeries } from "../metrics/kafka_metrics";
-import { VmState } from "../filter/vm_state";
+import { Policy } from "../policy/policy";
+import { TopicDirectory } from "./topic_directory";
 import { sanitizeLabel } from "../metrics/labels";
 
 const PRODUCE: i16 = 0;
@@ -48,7 +50,7 @@ export class TrafficSink extends DecodeSink {
    * Fetch offsets of the connection's latest Fetch request by "topic|partition", shared by the
    * request-direction and response-direction sinks of one connection.
    */
-  constructor(private vm: VmState, private metrics: KafkaMetrics, private listener: TrafficListener, private fetchOffsets: Map<string, i64>) {
+  constructor(private metrics: KafkaMetrics, private topics: TopicDirectory, private policy: Policy, private listener: TrafficListener, private fetchOffsets: Map<string, i64>) {
     super();
   }
 
@@ -104,8 +106,8 @@ export class TrafficSink extends DecodeSink {
 
   topicEnd(): void {
     if (this.apiKey == METADATA && this.isResponse && this.topic.length > 0) {
-      if (this.hasTopicId) this.vm.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
-      if (this.vm.noteMetadataTopic(this.topic)) this.metrics.metadataTopicSeen();
+      if (this.hasTopicId) this.topics.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
+      if (this.topics.noteMetadataTopic(this.topic)) this.metrics.metadataTopicSeen();
     }
   }
 
@@ -148,7 +150,7 @@ export class TrafficSink extends DecodeSink {
 
   acks(acks: i16): void {
     if (this.apiKey != PRODUCE || this.isResponse) return;
-    const rule = this.vm.policy.checkAcks(acks);
+    const rule = this.policy.checkAcks(acks);
     if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
     if (acks == 0) {
       this.listener.onNoResponseExpected();
@@ -163,7 +165,7 @@ export class TrafficSink extends DecodeSink {
 
   records(info: RecordsInfo): void {
     if (this.apiKey == PRODUCE && !this.isResponse) {
-      const rule = this.vm.policy.checkRecords(info);
+      const rule = this.policy.checkRecords(info);
       if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
       // Counted when the request is complete, so a request a policy stops is not counted as produced.
       this.pending.push(this.series());
@@ -189,12 +191,12 @@ export class TrafficSink extends DecodeSink {
 
   /** The topic's label: its name, or the name learnt for its id, or "unresolved" before that. */
   private topicLabel(): string {
-    if (this.topic.length > 0) return this.vm.topicLabel(this.topic);
+    if (this.topic.length > 0) return this.topics.topicLabel(this.topic);
     if (this.hasTopicId) {
-      const name = this.vm.topicNameForId(this.topicIdHi, this.topicIdLo);
+      const name = this.topics.topicNameForId(this.topicIdHi, this.topicIdLo);
       if (name.length > 0) {
         this.topic = name;
-        return this.vm.topicLabel(name);
+        return this.topics.topicLabel(name);
       }
     }
     return "unresolved";
