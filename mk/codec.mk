@@ -1,4 +1,5 @@
-# Kafka body codec: generator (tools/codegen), generated programs (assembly/codec/generated), tests (tests/codec).
+# Kafka protocol tables and body codec: generator (tools/codegen), generated API tables
+# (assembly/protocol/generated/apis.ts) and field programs (assembly/codec/generated), tests (tests/codec).
 # Included from the top Makefile.
 
 KAFKA_CLIENTS_VERSION := 4.1.1
@@ -16,7 +17,7 @@ codec-specs: $(KAFKA_CLIENTS_JAR)
 $(KAFKA_CLIENTS_JAR):
 	mvn -q dependency:get -Dartifact=org.apache.kafka:kafka-clients:$(KAFKA_CLIENTS_VERSION)
 
-# Regenerate assembly/codec/generated/*.ts and docs/protocol-support.md.
+# Regenerate assembly/protocol/generated/apis.ts, assembly/codec/generated/*.ts, docs/protocol-support.md.
 codegen: $(KAFKA_CLIENTS_JAR)
 	$(NODE_BIN)/tsx tools/codegen/main.ts
 
@@ -34,6 +35,6 @@ codec-size:
 	$(NODE_BIN)/wasm-opt $(CODEC_BUILD)/size.unopt.wasm -O3 $(CODEC_WASM_FEATURES) --strip-debug --strip-producers -o $(CODEC_BUILD)/size.wasm
 	$(NODE_BIN)/asc tests/codec/harness.ts --config tests/codec/asconfig.json --runtime incremental -O3 --noAssert -o $(CODEC_BUILD)/harness.unopt.wasm
 	$(NODE_BIN)/wasm-opt $(CODEC_BUILD)/harness.unopt.wasm -O3 $(CODEC_WASM_FEATURES) --strip-debug --strip-producers -o $(CODEC_BUILD)/harness.wasm
-	@echo "generated source: $$(cat assembly/codec/generated/*.ts | wc -c) bytes"
+	@echo "generated source: $$(cat assembly/codec/generated/*.ts assembly/protocol/generated/apis.ts | wc -c) bytes"
 	@echo "decoder-only wasm (wasm-opt -O3): $$(stat -c %s $(CODEC_BUILD)/size.wasm) bytes"
 	@echo "harness wasm (wasm-opt -O3): $$(stat -c %s $(CODEC_BUILD)/harness.wasm) bytes"

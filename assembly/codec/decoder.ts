@@ -15,7 +15,7 @@
 // no allocation proportional to input (frames are a fixed stack of MAX_FRAMES; depth comes from the
 // schema, not the input). needBytes is at most 5 + STRING_CAP (captured string) and never above 512.
 import { BLOCK_OFF, fieldName, PROG } from "./generated/programs";
-import { rootBlock } from "./generated/apis";
+import { rootBlock } from "./generated/roots";
 import {
   E_GROUP, E_NONE, E_PARTITION, E_RESOURCE, E_TOPIC, F_COMPACT, F_NULLABLE, MAX_FRAMES, NO_NAME,
   OP_ARRAY, OP_ARRAY_FIX, OP_BYTES, OP_END, OP_FIX, OP_RECORDS, OP_STR, OP_STRUCT, OP_TAGS,

@@ -4,7 +4,7 @@ import { FrameListener, DIRECTION_REQUEST, directionName } from "../framer/frame
 import { Stepper } from "../protocol/stepper";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
-import { isFlexibleResponseHeader, isKnownApi, isApiVersionsProbe } from "../protocol/api_table";
+import { isKnownApi, isApiVersionsProbe, responseHeaderVersion } from "../protocol/api_table";
 import { apiLabel, RequestSeries, KafkaMetrics } from "../metrics/kafka_metrics";
 import { InFlightTable, InFlightRequest } from "./inflight";
 import { PluginConfig } from "../config/plugin_config";
@@ -128,7 +128,7 @@ export class KafkaSession extends FrameListener {
     this.inflight.popOldest();
     this.inflightGauge(e.apiKey, -1);
     this.hasMatch = true;
-    return isFlexibleResponseHeader(e.apiKey, e.apiVersion) ? 1 : 0;
+    return responseHeaderVersion(e.apiKey, e.apiVersion);
   }
 
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {

@@ -7,13 +7,9 @@ import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOF
 import { KafkaMetrics, TopicSeries } from "../metrics/kafka_metrics";
 import { Policy } from "../policy/policy";
 import { TopicDirectory } from "./topic_directory";
+import { API_KEY_PRODUCE, API_KEY_FETCH, API_KEY_METADATA, API_KEY_API_VERSIONS, API_KEY_SHARE_FETCH } from "../protocol/generated/apis";
 import { sanitizeLabel } from "../metrics/labels";
 
-const PRODUCE: i16 = 0;
-const FETCH: i16 = 1;
-const METADATA: i16 = 3;
-const API_VERSIONS: i16 = 18;
-const SHARE_FETCH: i16 = 78;
 
 /** What the connection must act on (the in-flight table lives there). */
 export abstract class TrafficListener {
@@ -70,7 +66,7 @@ export class TrafficSink extends DecodeSink {
     }
     this.topic = "";
     this.hasTopicId = false;
-    if (apiKey == FETCH && !isResponse) this.fetchOffsets.clear();
+    if (apiKey == API_KEY_FETCH && !isResponse) this.fetchOffsets.clear();
   }
 
   /** Called after a body decoded completely; `delivered` is false when a policy stopped it. */
@@ -84,7 +80,7 @@ export class TrafficSink extends DecodeSink {
         this.metrics.produced(this.pending[i], info);
       }
     }
-    if (this.apiKey == API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
+    if (this.apiKey == API_KEY_API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
       this.metrics.clientSoftware(this.clientLabel, sanitizeLabel(this.softwareName), sanitizeLabel(this.softwareVersion));
     }
   }
@@ -105,7 +101,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   topicEnd(): void {
-    if (this.apiKey == METADATA && this.isResponse && this.topic.length > 0) {
+    if (this.apiKey == API_KEY_METADATA && this.isResponse && this.topic.length > 0) {
       if (this.hasTopicId) this.topics.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
       if (this.topics.noteMetadataTopic(this.topic)) this.metrics.metadataTopicSeen();
     }
@@ -128,7 +124,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   partitionEnd(): void {
-    if (this.apiKey != FETCH || this.partition < 0) return;
+    if (this.apiKey != API_KEY_FETCH || this.partition < 0) return;
     const key = this.topicLabel() + "|" + this.partition.toString();
     if (!this.isResponse) {
       if (this.fetchOffset >= 0) this.fetchOffsets.set(key, this.fetchOffset);
@@ -149,7 +145,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   acks(acks: i16): void {
-    if (this.apiKey != PRODUCE || this.isResponse) return;
+    if (this.apiKey != API_KEY_PRODUCE || this.isResponse) return;
     const rule = this.policy.checkAcks(acks);
     if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
     if (acks == 0) {
@@ -164,7 +160,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   records(info: RecordsInfo): void {
-    if (this.apiKey == PRODUCE && !this.isResponse) {
+    if (this.apiKey == API_KEY_PRODUCE && !this.isResponse) {
       const rule = this.policy.checkRecords(info);
       if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
       // Counted when the request is complete, so a request a policy stops is not counted as produced.
@@ -173,7 +169,7 @@ export class TrafficSink extends DecodeSink {
       this.pendingRecords.push(info.recordCount);
       this.pendingBatches.push(info.batchCount);
     }
-    else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
+    else if ((this.apiKey == API_KEY_FETCH || this.apiKey == API_KEY_SHARE_FETCH) && this.isResponse) {
       this.metrics.fetched(this.series(), info);
       this.nextOffset = info.nextOffset;
     }

@@ -2,7 +2,7 @@
 // in chunks (each chunk copied to a scratch area followed by poison bytes, so reads past the chunk
 // would show up as wrong results), honouring needBytes()/skipPending() like the framer does.
 import { BodyDecoder } from "../../assembly/codec/decoder";
-import { API_COUNT, apiName, requestHeaderVersion, responseHeaderVersion, isValidVersion } from "../../assembly/codec/generated/apis";
+import { API_COUNT, apiName, requestHeaderVersion, responseHeaderVersion, isValidVersion } from "../../assembly/protocol/generated/apis";
 import { DecodeSink, RecordsInfo } from "../../assembly/codec/sink";
 
 class LogSink extends DecodeSink {

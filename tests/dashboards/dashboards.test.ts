@@ -189,7 +189,7 @@ test("rules: the required alerts exist", () => {
 });
 
 test("rules: old-protocol thresholds are exactly the versions below Kafka 4.1.1's minimums", () => {
-  const mins = minVersions(read("assembly/codec/generated/apis.ts"));
+  const mins = minVersions(read("assembly/protocol/generated/apis.ts"));
   let checked = 0;
   for (const r of rules) {
     for (const m of r.expr.matchAll(/kafka_requests_total\{([^}]*)\}/g)) {

@@ -5,7 +5,7 @@ import { RequestHeader } from "../../assembly/protocol/request_header";
 import { ResponseHeader } from "../../assembly/protocol/response_header";
 import { FrameAssembler } from "../../assembly/framer/frame_assembler";
 import { MemorySource } from "../../assembly/bytes/byte_source";
-import { isFlexible } from "../../assembly/protocol/api_table";
+import { requestHeaderVersion } from "../../assembly/protocol/api_table";
 
 export class Bytes {
   data: u8[] = [];
@@ -32,10 +32,11 @@ export class Bytes {
 /** A request frame: header v1 or v2 (flexible) with `bodySize` zero bytes of body. */
 export function requestFrame(apiKey: i32, version: i32, correlationId: i32, clientId: string | null, bodySize: i32): u8[] {
   const b = new Bytes().i16(apiKey).i16(version).i32(correlationId);
-  if (!(apiKey == 7 && version == 0)) {
+  const header = requestHeaderVersion(apiKey, version);
+  if (header >= 1) {
     if (clientId === null) b.i16(-1);
     else b.str(clientId as string);
-    if (isFlexible(apiKey, version)) b.varint(0);
+    if (header >= 2) b.varint(0);
   }
   b.zeros(bodySize);
   return b.frame();

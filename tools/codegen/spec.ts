@@ -73,6 +73,18 @@ export function loadSpecFiles(jar = process.env.KAFKA_CLIENTS_JAR ?? DEFAULT_JAR
 
 export interface ApiSpec { apiKey: number; name: string; request: RawMessage; response: RawMessage }
 
+/** Every API key a request spec names, with its name, including APIs removed ("none") in this version. */
+export function loadApiKeys(src: SpecSource = loadSpecFiles()): Array<{ apiKey: number; name: string; removed: boolean }> {
+  const out: Array<{ apiKey: number; name: string; removed: boolean }> = [];
+  for (const [, text] of src.files) {
+    const m = JSON.parse(stripComments(text)) as RawMessage;
+    if (m.apiKey === undefined || m.type !== "request") continue;
+    const r = parseRange(m.validVersions);
+    out.push({ apiKey: m.apiKey, name: m.name.replace(/Request$/, ""), removed: r.lo > r.hi });
+  }
+  return out.sort((a, b) => a.apiKey - b.apiKey);
+}
+
 export function loadApis(src: SpecSource = loadSpecFiles()): ApiSpec[] {
   const req = new Map<number, RawMessage>(), resp = new Map<number, RawMessage>();
   for (const [, text] of [...src.files].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
