@@ -25,7 +25,8 @@ import {
 } from "./generated/roles";
 import { DecodeSink, RECORDS_LEGACY, RECORDS_NULL, RECORDS_PARTIAL, RecordsInfo } from "./sink";
 import { validUtf8Prefix } from "../protocol/utf8";
-import { sameAscii } from "../protocol/primitives";
+import { sameAscii, readI16, readI32, readI64, readUnsignedVarint, varintValue, VARINT_NEED, VARINT_TRUNCATED } from "../protocol/primitives";
+import { readTaggedFieldCount, readTaggedFieldHeader, taggedCount, taggedTag, taggedSize, taggedFieldError } from "../protocol/tagged_fields";
 import { Stepper } from "../protocol/stepper";
 
 const K_BLOCK: i32 = 1;  // executing a struct block (root, struct field)
@@ -52,9 +53,6 @@ const F_ENTRY: i32 = 7;
 const F_ERR: i32 = 8;
 const NF: i32 = 9;
 
-@inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
-@inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
-@inline function be64(p: usize): i64 { return bswap<i64>(load<i64>(p)); }
 @inline function blockPc(b: i32): i32 { return <i32>load<u16>(BLOCK_OFF + (<usize>b << 1)); }
 
 export class BodyDecoder extends Stepper {
@@ -74,7 +72,6 @@ export class BodyDecoder extends Stepper {
   // scratch
   private curName: i32 = NO_NAME;
   private opPos: i32 = 0;
-  private vv: u32 = 0;
   private hdr: i32 = 0;
   private val: i64 = 0;
   // last captured strings: frames repeat them (topic names, group ids), so equal bytes reuse them
@@ -226,18 +223,18 @@ export class BodyDecoder extends Stepper {
     }
     if (op == OP_TAGS) {
       this.curName = NAME_TAGS;
-      const r = this.uv(p, 0, avail, rem);
-      if (r <= 0) return this.uvFail(r, 0, rem);
-      if (<i64>this.vv > <i64>(rem - r)) return this.failAt("tagged field count exceeds remaining bytes");
+      const r = readTaggedFieldCount(p, avail, rem);
+      if (r <= 0) return r == VARINT_NEED ? this.want(min(5, rem)) : this.failAt(taggedFieldError(r, false));
+      const count = taggedCount;
       const n = <i32>load<u8>(a, 4);
       unchecked(this.fr[t * NF + F_PC] = pc + 5 + n * 4);
-      if (this.vv == 0) {
+      if (count == 0) {
         // No tagged fields (the usual case): nothing to iterate, no frame to push and pop.
         if (this.depth >= MAX_FRAMES) return this.failAt("nesting too deep"); // as push() would
         return r;
       }
       if (!this.push(K_TAGS, pc + 4, unchecked(this.fr[t * NF + F_LIMIT]), NO_NAME)) return R_FAIL;
-      unchecked(this.fr[(t + 1) * NF + F_COUNT] = <i32>this.vv);
+      unchecked(this.fr[(t + 1) * NF + F_COUNT] = count);
       return r;
     }
     const flags = <i32>load<u8>(a, 4);
@@ -354,56 +351,35 @@ export class BodyDecoder extends Stepper {
 
   private fixRole(t: i32, role: i32, p: usize, size: i32): void {
     if (size == 2) {
-      const v = be16(p);
+      const v = readI16(p);
       if (role == R_ERROR_CODE) {
         this.flushErr(t);
         unchecked(this.fr[t * NF + F_ERR] = <i32>v & 0xffff);
       } else if (role == R_ACKS) this.sink.acks(v);
     } else if (size == 4) {
-      const v = be32(p);
+      const v = readI32(p);
       if (role == R_PARTITION_INDEX) this.sink.partitionIndex(v);
       else if (role == R_THROTTLE_TIME_MS) this.sink.throttleTimeMs(v);
     } else if (size == 8) {
-      if (role >= R_FETCH_OFFSET && role <= R_COMMITTED_OFFSET) this.sink.offset(role, be64(p));
+      if (role >= R_FETCH_OFFSET && role <= R_COMMITTED_OFFSET) this.sink.offset(role, readI64(p));
     } else if (size == 16) {
-      if (role == R_TOPIC_ID) this.sink.topicId(<u64>be64(p), <u64>be64(p + 8));
+      if (role == R_TOPIC_ID) this.sink.topicId(<u64>readI64(p), <u64>readI64(p + 8));
     }
-  }
-
-  /** unsigned varint (u32, <= 5 bytes) at p+off: length, 0 = need more, -1 malformed, -2 truncated */
-  @inline private uv(p: usize, off: i32, avail: i32, rem: i32): i32 {
-    let v: u32 = 0;
-    for (let i = 0; i < 5; i++) {
-      const k = off + i;
-      if (k >= rem) return -2;
-      if (k >= avail) return 0;
-      const b = <u32>load<u8>(p + <usize>k);
-      if (i == 4 && b > 0x0f) return -1;
-      v |= (b & 0x7f) << (<u32>(7 * i));
-      if ((b & 0x80) == 0) { this.vv = v; return i + 1; }
-    }
-    return -1;
-  }
-
-  private uvFail(r: i32, off: i32, rem: i32): i32 {
-    if (r == 0) return this.want(min(off + 5, rem));
-    if (r == -2) return this.failAt("truncated");
-    return this.failAt("malformed varint");
   }
 
   /** length/count prefix: sets hdr, val (-1 = null; compact: uvarint - 1) */
   private header(p: usize, avail: i32, rem: i32, compact: bool, wide: bool): i32 {
     if (compact) {
-      const r = this.uv(p, 0, avail, rem);
-      if (r <= 0) return this.uvFail(r, 0, rem);
-      this.hdr = r; this.val = <i64>this.vv - 1;
+      const r = readUnsignedVarint(p, avail, rem);
+      if (r <= 0) return r == VARINT_NEED ? this.want(min(5, rem)) : this.failAt(r == VARINT_TRUNCATED ? "truncated" : "malformed varint");
+      this.hdr = r; this.val = <i64>varintValue - 1;
       return 0;
     }
     const n = wide ? 4 : 2;
     if (rem < n) return this.failAt("truncated");
     if (avail < n) return this.want(n);
     this.hdr = n;
-    this.val = wide ? <i64>be32(p) : <i64>be16(p);
+    this.val = wide ? <i64>readI32(p) : <i64>readI16(p);
     return 0;
   }
 
@@ -411,14 +387,10 @@ export class BodyDecoder extends Stepper {
     if (unchecked(this.fr[t * NF + F_COUNT]) == 0) { this.depth = t; return 0; }
     this.curName = NO_NAME;
     const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.position;
-    const r1 = this.uv(p, 0, avail, rem);
-    if (r1 <= 0) return r1 == 0 ? this.want(min(10, rem)) : this.uvFail(r1, 0, rem);
-    const tag = this.vv;
-    const r2 = this.uv(p, r1, avail, rem);
-    if (r2 <= 0) return r2 == 0 ? this.want(min(10, rem)) : this.uvFail(r2, r1, rem);
-    const size = this.vv;
-    const h = r1 + r2;
-    if (<i64>size > <i64>(rem - h)) return this.failAt("tagged field size exceeds remaining bytes");
+    const h = readTaggedFieldHeader(p, avail, rem);
+    if (h <= 0) return h == VARINT_NEED ? this.want(min(10, rem)) : this.failAt(taggedFieldError(h, true));
+    const tag = taggedTag;
+    const size = taggedSize;
     unchecked(this.fr[t * NF + F_COUNT] = unchecked(this.fr[t * NF + F_COUNT]) - 1);
     const tbl = PROG + <usize>unchecked(this.fr[t * NF + F_PC]);
     const n = <i32>load<u8>(tbl);
@@ -452,21 +424,21 @@ export class BodyDecoder extends Stepper {
     if (magic < 2) { info.flags |= RECORDS_LEGACY; this.skipRem = rem; this.recRem = 0; return 0; }
     if (magic > 2) return this.failAt("unsupported record batch magic");
     if (rem < BATCH_HEADER) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
-    const batchLen = be32(p + 8);
+    const batchLen = readI32(p + 8);
     if (batchLen < BATCH_HEADER - 12) return this.failAt("record batch length too small");
     const total = <i64>batchLen + 12;
     if (total > <i64>rem) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
-    const count = be32(p + 57);
+    const count = readI32(p + 57);
     if (count < 0) return this.failAt("negative record count");
     const attrs = <i32>bswap<u16>(load<u16>(p + 21));
     if (info.batchCount == 0) {
       info.firstCodec = attrs & 7;
       info.firstAttributes = attrs;
-      info.firstProducerId = be64(p + 43);
-      info.firstProducerEpoch = be16(p + 51);
+      info.firstProducerId = readI64(p + 43);
+      info.firstProducerEpoch = readI16(p + 51);
     }
     info.attributesOr |= attrs;
-    info.nextOffset = be64(p) + <i64>be32(p + 23) + 1; // baseOffset + lastOffsetDelta + 1
+    info.nextOffset = readI64(p) + <i64>readI32(p + 23) + 1; // baseOffset + lastOffsetDelta + 1
     info.batchCount++;
     info.recordCount += count;
     this.recRem = rem - <i32>total;
