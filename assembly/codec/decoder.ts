@@ -431,12 +431,7 @@ export class BodyDecoder extends Stepper {
     const count = readI32(p + 57);
     if (count < 0) return this.failAt("negative record count");
     const attrs = <i32>bswap<u16>(load<u16>(p + 21));
-    if (info.batchCount == 0) {
-      info.firstCodec = attrs & 7;
-      info.firstAttributes = attrs;
-      info.firstProducerId = readI64(p + 43);
-      info.firstProducerEpoch = readI16(p + 51);
-    }
+    if (info.batchCount == 0) info.firstCodec = attrs & 7;
     info.attributesOr |= attrs;
     info.nextOffset = readI64(p) + <i64>readI32(p + 23) + 1; // baseOffset + lastOffsetDelta + 1
     info.batchCount++;

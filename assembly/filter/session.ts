@@ -35,7 +35,6 @@ class SessionTraffic extends TrafficListener {
 export class KafkaSession extends FrameListener {
   clientId: string = "";
   clientLabel: string = "none";
-  problems: i32 = 0;
   /** Set when an enforced policy rule was broken: the connection must be closed. */
   closeRequested: bool = false;
   closeReason: string = "";
@@ -230,7 +229,6 @@ export class KafkaSession extends FrameListener {
   }
 
   private report(message: string): void {
-    this.problems++;
     if (this.logLines >= MAX_LOG_LINES_PER_CONNECTION) return;
     this.logLines++;
     let line = "connection " + this.connectionId.toString() + " (client_id " + this.clientLabel + "): " + message;

@@ -25,12 +25,10 @@ export class FrameAssembler {
   /** Largest frame accepted; a longer length prefix means framing is lost. */
   maxFrameBytes: i32 = 256 * 1024 * 1024;
 
-  frames: i64 = 0;
   streamOffset: i64 = 0; // bytes of this direction seen so far
   /** Stream offset of the current (or last) frame's length prefix. */
   frameStart: i64 = 0;
-  bytesCopied: i64 = 0; // bytes copied into the VM (for benchmarks and tests)
-  hostReads: i64 = 0;
+  bytesCopied: i64 = 0; // bytes copied into the VM (the unit tests bound it)
 
   private phase: i32 = PHASE_LENGTH;
   private frameLength: i32 = 0;
@@ -130,7 +128,6 @@ export class FrameAssembler {
         const want = min(SCRATCH_SIZE - end, max(need - staged, WINDOW));
         const got = source.copyTo(pos, min(want, size - pos), scratch + <usize>end);
         if (got <= 0) break;
-        this.hostReads++;
         this.bytesCopied += got;
         pos += got;
         end += got;
@@ -216,7 +213,6 @@ export class FrameAssembler {
   }
 
   private finishFrame(): void {
-    this.frames++;
     const decoded = this.bodyStepper && !this.frameFailed;
     this.phase = PHASE_LENGTH;
     this.stepper = null;

@@ -23,7 +23,6 @@ export class RequestHeader extends Stepper {
   version: i32 = 1;
   /** null when the client sent a null client id (or header v0). */
   clientId: string | null = null;
-  clientIdTruncated: bool = false;
   clientIdInvalidUtf8: bool = false;
   private state: i32 = S_FIXED;
   private clientIdLength: i32 = 0;
@@ -35,7 +34,6 @@ export class RequestHeader extends Stepper {
     this.resetState(frameLength);
     this.state = S_FIXED;
     this.clientId = null;
-    this.clientIdTruncated = false;
     this.clientIdInvalidUtf8 = false;
     this.tags.reset();
   }
@@ -90,17 +88,16 @@ export class RequestHeader extends Stepper {
         this.clientIdInvalidUtf8 = false; // ASCII is valid UTF-8
         this.clientId = this.lastClientId; // no new string per request
       } else {
-        this.clientIdInvalidUtf8 = validUtf8Prefix(p, keep, keep < this.clientIdLength) < 0;
-        const id = String.UTF8.decodeUnsafe(p, <usize>keep);
+        // A kept prefix that cuts a character ends before it, as the body decoder's strings do.
+        const valid = validUtf8Prefix(p, keep, keep < this.clientIdLength);
+        this.clientIdInvalidUtf8 = valid < 0;
+        const id = String.UTF8.decodeUnsafe(p, <usize>(valid < 0 ? keep : valid));
         this.clientId = id;
         this.lastClientId = id;
       }
       this.afterClientId();
       const rest = this.clientIdLength - keep;
-      if (rest > 0) {
-        this.clientIdTruncated = true;
-        this.skip(rest, "RequestHeader.ClientId", keep);
-      }
+      if (rest > 0) this.skip(rest, "RequestHeader.ClientId", keep);
       return keep;
     }
     return stepTaggedFields(this, this.tags, p, available, "RequestHeader._tagged_fields");

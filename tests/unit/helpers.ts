@@ -4,8 +4,24 @@ import { Stepper } from "../../assembly/protocol/stepper";
 import { RequestHeader } from "../../assembly/protocol/request_header";
 import { ResponseHeader } from "../../assembly/protocol/response_header";
 import { FrameAssembler } from "../../assembly/framer/frame_assembler";
-import { MemorySource } from "../../assembly/bytes/byte_source";
+import { ByteSource } from "../../assembly/bytes/byte_source";
 import { requestHeaderVersion } from "../../assembly/protocol/api_table";
+
+/** A ByteSource over VM memory. */
+export class MemorySource extends ByteSource {
+  constructor(public ptr: usize, public length: i32) {
+    super();
+  }
+  size(): i32 {
+    return this.length;
+  }
+  copyTo(start: i32, length: i32, dest: usize): i32 {
+    if (start < 0 || length <= 0 || start >= this.length) return 0;
+    const n = min(length, this.length - start);
+    memory.copy(dest, this.ptr + <usize>start, <usize>n);
+    return n;
+  }
+}
 
 export class Bytes {
   data: u8[] = [];
@@ -56,7 +72,7 @@ export class Recorder extends FrameListener {
   lost: i32 = 0;
   onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
     const id = h.clientId;
-    this.events.push("req " + h.apiKey.toString() + "v" + h.apiVersion.toString() + " #" + h.correlationId.toString() + " " + (id === null ? "<null>" : id as string) + (h.clientIdTruncated ? " (truncated)" : ""));
+    this.events.push("req " + h.apiKey.toString() + "v" + h.apiVersion.toString() + " #" + h.correlationId.toString() + " " + (id === null ? "<null>" : id as string) + (h.clientIdInvalidUtf8 ? " (invalid UTF-8)" : ""));
     return null;
   }
   onResponseCorrelation(correlationId: i32): i32 {
