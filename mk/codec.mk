@@ -2,8 +2,6 @@
 # (assembly/protocol/generated/apis.ts) and field programs (assembly/codec/generated), tests (tests/codec).
 # Included from the top Makefile.
 
-KAFKA_CLIENTS_VERSION := 4.1.1
-KAFKA_CLIENTS_JAR := $(HOME)/.m2/repository/org/apache/kafka/kafka-clients/$(KAFKA_CLIENTS_VERSION)/kafka-clients-$(KAFKA_CLIENTS_VERSION).jar
 CODEC_BUILD := build/test-codec
 # features asc 0.27 emits by default
 CODEC_WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
@@ -12,17 +10,17 @@ CODEC_WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-g
 
 EXTRA_TESTS += test-codec
 
-# The JSON message specs ship inside kafka-clients (common/message/*.json).
-codec-specs: $(KAFKA_CLIENTS_JAR)
-$(KAFKA_CLIENTS_JAR):
-	mvn -q dependency:get -Dartifact=org.apache.kafka:kafka-clients:$(KAFKA_CLIENTS_VERSION)
+# The JSON message specs ship inside kafka-clients (common/message/*.json), of the version in
+# tests/kafka/VERSION, from the jar cache of tests/kafka/kafka-deps.sh (the broker's and clients').
+codec-specs:
+	@bash tests/kafka/kafka-deps.sh >/dev/null
 
 # Regenerate assembly/protocol/generated/apis.ts, assembly/codec/generated/*.ts, docs/protocol-support.md.
-codegen: $(KAFKA_CLIENTS_JAR)
+codegen: codec-specs
 	$(NODE_BIN)/tsx tools/codegen/main.ts
 
 # Regenerate into a temp dir; fail when the committed files differ.
-codegen-check: $(KAFKA_CLIENTS_JAR)
+codegen-check: codec-specs
 	$(NODE_BIN)/tsx tools/codegen/main.ts --check
 
 test-codec: codegen-check

@@ -3,7 +3,8 @@
 # Every value can be overridden from the environment.
 
 KAFKA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+# The one Kafka version of the project (broker, Java client, generated protocol tables, error names).
+KAFKA_VERSION="${KAFKA_VERSION:-$(cat "$KAFKA_DIR/VERSION")}"
 KAFKA_CACHE="${KAFKA_CACHE:-$HOME/.cache/kafka-envoy-wasm}"
 KAFKA_JARS="${KAFKA_JARS:-$KAFKA_CACHE/jars-$KAFKA_VERSION}"
 KAFKA_WORK="${KAFKA_WORK:-/tmp/kafka-envoy-wasm}"
@@ -26,7 +27,7 @@ port_open() {
 # ~/.m2 is kept as Maven's own cache). Fast no-op when the stamp matches the pom.
 kafka_deps() {
   local stamp want
-  want="$(sha256sum "$KAFKA_DIR/pom.xml" | cut -d' ' -f1)"
+  want="$(cat "$KAFKA_DIR/pom.xml" <(echo "$KAFKA_VERSION") | sha256sum | cut -d' ' -f1)"
   stamp="$KAFKA_JARS/.stamp"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && ls "$KAFKA_JARS"/kafka_2.13-*.jar >/dev/null 2>&1; then
     return 0
@@ -46,6 +47,13 @@ kafka_deps() {
   echo "$want" > "$KAFKA_JARS.tmp/.stamp"
   rm -rf "$KAFKA_JARS"
   mv "$KAFKA_JARS.tmp" "$KAFKA_JARS"
+}
+
+# kafka_clients_jar: print the path of the cached kafka-clients jar (its common/message/*.json
+# are the protocol specs tools/codegen reads), fetching the jars first if needed.
+kafka_clients_jar() {
+  kafka_deps || return 1
+  printf '%s\n' "$KAFKA_JARS/kafka-clients-$KAFKA_VERSION.jar"
 }
 
 # kafka_classpath: print the classpath (all cached jars), fetching them first if needed.
