@@ -11,7 +11,7 @@ CODEC_WASM_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-g
 EXTRA_TESTS += test-codec
 
 # The JSON message specs ship inside kafka-clients (common/message/*.json), of the version in
-# tests/kafka/VERSION, from the jar cache of tests/kafka/kafka-deps.sh (the broker's and clients').
+# tests/kafka/pom.xml (kafka.version), from the jar cache of tests/kafka/kafka-deps.sh (the broker's and clients').
 codec-specs:
 	@bash tests/kafka/kafka-deps.sh >/dev/null
 

@@ -3,7 +3,7 @@
 #   tests/kafka/kafka-deps.sh            fetch (no-op when cached)
 #   tests/kafka/kafka-deps.sh --classpath   also print the classpath on stdout
 #   tests/kafka/kafka-deps.sh --clients-jar also print the kafka-clients jar's path on stdout
-# The version is tests/kafka/VERSION's (override: KAFKA_VERSION).
+# The version is the kafka.version property of tests/kafka/pom.xml (override: KAFKA_VERSION).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 if [[ "${1:-}" == "--classpath" ]]; then

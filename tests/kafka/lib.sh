@@ -3,8 +3,9 @@
 # Every value can be overridden from the environment.
 
 KAFKA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# The one Kafka version of the project (broker, Java client, generated protocol tables, error names).
-KAFKA_VERSION="${KAFKA_VERSION:-$(cat "$KAFKA_DIR/VERSION")}"
+# The one Kafka version of the project (broker, Java client, generated protocol tables, error
+# names): the kafka.version property of pom.xml.
+KAFKA_VERSION="${KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_DIR/pom.xml")}"
 KAFKA_CACHE="${KAFKA_CACHE:-$HOME/.cache/kafka-envoy-wasm}"
 KAFKA_JARS="${KAFKA_JARS:-$KAFKA_CACHE/jars-$KAFKA_VERSION}"
 KAFKA_WORK="${KAFKA_WORK:-/tmp/kafka-envoy-wasm}"
@@ -27,7 +28,7 @@ port_open() {
 # ~/.m2 is kept as Maven's own cache). Fast no-op when the stamp matches the pom.
 kafka_deps() {
   local stamp want
-  want="$(cat "$KAFKA_DIR/pom.xml" <(echo "$KAFKA_VERSION") | sha256sum | cut -d' ' -f1)"
+  want="$(sha256sum "$KAFKA_DIR/pom.xml" | cut -d' ' -f1)"
   stamp="$KAFKA_JARS/.stamp"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && ls "$KAFKA_JARS"/kafka_2.13-*.jar >/dev/null 2>&1; then
     return 0

@@ -1,5 +1,6 @@
 // Loads Kafka's JSON message specs (common/message/*.json) from the kafka-clients jar of the
-// project's Kafka version (tests/kafka/VERSION, the jar cache of tests/kafka/kafka-deps.sh), or
+// project's Kafka version (tests/kafka/pom.xml's kafka.version, the jar cache of
+// tests/kafka/kafka-deps.sh), or
 // from a directory of spec files named by KAFKA_MESSAGE_SPECS, and parses version ranges. Used by
 // the generator and by tests.
 import { execFileSync } from "node:child_process";
@@ -8,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const KAFKA_VERSION = process.env.KAFKA_VERSION ?? readFileSync(join(ROOT, "tests/kafka/VERSION"), "utf8").trim();
+export const KAFKA_VERSION = process.env.KAFKA_VERSION ?? /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(join(ROOT, "tests/kafka/pom.xml"), "utf8"))![1];
 
 /** The cached kafka-clients jar (fetched by tests/kafka/kafka-deps.sh when missing); "" when it cannot be had. */
 export function kafkaClientsJar(): string {
