@@ -2,7 +2,7 @@
 # Install what the real-Kafka e2e tests need on a fresh Debian machine; idempotent and fast
 # when everything is already there:
 #   - Java 17 + Maven (only if missing), kcat (librdkafka CLI) from Debian
-#   - Apache Kafka 4.1.1 jars (broker, kafka-clients, log4j2 binding) from Maven Central into
+#   - Apache Kafka jars (tests/kafka/pom.xml: broker, kafka-clients, log4j2 binding) from Maven Central into
 #     ${KAFKA_CACHE:-$HOME/.cache/kafka-envoy-wasm} (tests/kafka/kafka-deps.sh; ~/.m2 kept too)
 # kafkajs comes from the repo's package.json (npm ci is run by the Node install step).
 set -euo pipefail

@@ -4,7 +4,11 @@ DASHBOARD_JSON := istio/dashboards/kafka-filter.json
 ALERT_RULES    := istio/alerts/kafka-filter-rules.yaml
 ALERT_CRD      := istio/alerts/kafka-filter-prometheusrule.yaml
 
-.PHONY: dashboards alerts-crd test-dashboards
+.PHONY: dashboards alerts-crd test-dashboards metrics-readme
+
+# Rewrites the README's table of metrics from assembly/metrics/table.ts.
+metrics-readme: node_modules/.installed
+	node --import tsx tests/dashboards/readme.ts
 
 # Regenerates the dashboard JSON from istio/dashboards/generate.ts.
 dashboards: node_modules/.installed

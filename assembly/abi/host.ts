@@ -1,14 +1,7 @@
 // Small wrappers over host calls the filter uses: logging with the host's level, and the clock.
 import { proxy_log, proxy_get_current_time_nanoseconds } from "@solo-io/proxy-runtime/assembly/imports";
-import { inCallback, callbackSerial } from "../framer/callback_scope";
+import { inCallback, callbackSerial } from "./callback_scope";
 
-// Part of ABI 0.2.1 (proxy-wasm-cpp-host registers it), missing from the SDK's declarations.
-// @ts-ignore: decorator
-@external("env", "proxy_get_log_level")
-declare function proxy_get_log_level(level: usize): u32;
-
-export const LOG_TRACE: i32 = 0;
-export const LOG_DEBUG: i32 = 1;
 export const LOG_INFO: i32 = 2;
 export const LOG_WARN: i32 = 3;
 export const LOG_ERROR: i32 = 4;
@@ -19,13 +12,6 @@ const scratch64 = memory.data(8);
 export function logLine(level: i32, message: string): void {
   const bytes = String.UTF8.encode("kafka-filter: " + message);
   proxy_log(<usize>level, changetype<usize>(bytes), bytes.byteLength);
-}
-
-/** The host's current log level (Envoy's level for the wasm logger), so callers can skip formatting. */
-export function hostLogLevel(): i32 {
-  store<u32>(scratch64, LOG_INFO);
-  if (proxy_get_log_level(scratch64) != 0) return LOG_INFO;
-  return <i32>load<u32>(scratch64);
 }
 
 let clockSerial: u32 = 0;

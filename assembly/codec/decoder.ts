@@ -1,20 +1,21 @@
 // Resumable, copy-free Kafka body decoder: interprets the generated field programs
 // (assembly/codec/generated/programs.ts, format in tools/codegen/compile.ts) over TCP chunks.
+// It is a Stepper (assembly/protocol/stepper.ts), driven by the framer like the header steppers:
 //
 //   const d = new BodyDecoder();
 //   if (!d.begin(apiKey, apiVersion, isResponse, bodyLength, sink)) { /* unknown: skip body */ }
 //   loop: n = d.step(ptr, len)   // consumes n bytes of [ptr, ptr+len)
-//     d.isDone()        -> body decoded exactly to its end
-//     d.isFailed()      -> errorField() / errorOffset() / errorReason()
-//     d.skipPending()>0 -> skip that many bytes after the consumed ones without reading, then step again
-//     d.needBytes()>0   -> call step again with >= that many contiguous bytes (or all remaining body bytes)
+//     d.done            -> body decoded exactly to its end
+//     d.failed          -> errorField / errorOffset / errorReason
+//     d.skipPending > 0 -> skip that many bytes after the consumed ones without reading, then step again
+//     d.needBytes > 0   -> call step again with >= that many contiguous bytes (or all remaining body bytes)
 //
 // Never traps on any input: every read is bounded by the current limit (body end or tagged-field end)
 // and by the bytes passed in; counts are checked against remaining bytes before any loop; no recursion,
 // no allocation proportional to input (frames are a fixed stack of MAX_FRAMES; depth comes from the
-// schema, not the input). needBytes() is at most 5 + STRING_CAP (captured string) and never above 512.
+// schema, not the input). needBytes is at most 5 + STRING_CAP (captured string) and never above 512.
 import { BLOCK_OFF, fieldName, PROG } from "./generated/programs";
-import { rootBlock } from "./generated/apis";
+import { rootBlock } from "./generated/roots";
 import {
   E_GROUP, E_NONE, E_PARTITION, E_RESOURCE, E_TOPIC, F_COMPACT, F_NULLABLE, MAX_FRAMES, NO_NAME,
   OP_ARRAY, OP_ARRAY_FIX, OP_BYTES, OP_END, OP_FIX, OP_RECORDS, OP_STR, OP_STRUCT, OP_TAGS,
@@ -24,18 +25,15 @@ import {
 } from "./generated/roles";
 import { DecodeSink, RECORDS_LEGACY, RECORDS_NULL, RECORDS_PARTIAL, RecordsInfo } from "./sink";
 import { validUtf8Prefix } from "../protocol/utf8";
-import { sameAscii } from "../protocol/primitives";
+import { sameAscii, readI16, readI32, readI64, readUnsignedVarint, varintValue, VARINT_NEED, VARINT_TRUNCATED } from "../protocol/primitives";
+import { readTaggedFieldCount, readTaggedFieldHeader, taggedCount, taggedTag, taggedSize, taggedFieldError } from "../protocol/tagged_fields";
+import { Stepper } from "../protocol/stepper";
 
 const K_BLOCK: i32 = 1;  // executing a struct block (root, struct field)
 const K_ELEM: i32 = 2;   // executing an array element's block
 const K_TAGGED: i32 = 3; // executing a known tagged field within [.., limit)
 const K_ARRAY: i32 = 4;  // iterating array elements
 const K_TAGS: i32 = 5;   // iterating tagged fields (count left in fCount)
-
-const S_IDLE: i32 = 0;
-const S_RUNNING: i32 = 1;
-const S_DONE: i32 = 2;
-const S_FAILED: i32 = 3;
 
 const NAME_TAGS: i32 = -2;
 const NAME_TRAILING: i32 = -3;
@@ -55,23 +53,17 @@ const F_ENTRY: i32 = 7;
 const F_ERR: i32 = 8;
 const NF: i32 = 9;
 
-@inline function be16(p: usize): i16 { return bswap<i16>(load<i16>(p)); }
-@inline function be32(p: usize): i32 { return bswap<i32>(load<i32>(p)); }
-@inline function be64(p: usize): i64 { return bswap<i64>(load<i64>(p)); }
 @inline function blockPc(b: i32): i32 { return <i32>load<u16>(BLOCK_OFF + (<usize>b << 1)); }
 
-export class BodyDecoder {
+export class BodyDecoder extends Stepper {
   private sink: DecodeSink = new DecodeSink();
-  private status: i32 = S_IDLE;
-  private pos: i32 = 0;
-  private bodyLen: i32 = 0;
+  /** Between begin() and the end of the body (done or failed). */
+  private running: bool = false;
   private depth: i32 = 0;
   // The frame stack: NF slots per frame (F_KIND ... F_ERR) in one array, so a decoder is a handful
   // of objects for the garbage collector to trace, not one per slot kind.
   private fr: StaticArray<i32> = new StaticArray<i32>(MAX_FRAMES * NF);
   private skipRem: i32 = 0;
-  private skipN: i32 = 0;
-  private needN: i32 = 0;
   // records walk
   private inRec: bool = false;
   private recRem: i32 = 0;
@@ -80,66 +72,53 @@ export class BodyDecoder {
   // scratch
   private curName: i32 = NO_NAME;
   private opPos: i32 = 0;
-  private vv: u32 = 0;
   private hdr: i32 = 0;
   private val: i64 = 0;
   // last captured strings: frames repeat them (topic names, group ids), so equal bytes reuse them
   private lastTopic: string = "";
   private lastText: string = "";
-  // error
-  private errField: string = "";
-  private errReason: string = "";
-  private errOffset: i32 = 0;
 
   begin(apiKey: i16, apiVersion: i16, isResponse: bool, bodyLength: i32, sink: DecodeSink): bool {
-    this.status = S_IDLE;
-    this.depth = 0; this.pos = 0; this.skipRem = 0; this.skipN = 0; this.needN = 0;
-    this.inRec = false; this.errField = ""; this.errReason = ""; this.errOffset = 0;
+    this.resetState(bodyLength);
+    this.running = false;
+    this.depth = 0; this.skipRem = 0; this.inRec = false;
     if (bodyLength < 0) return false;
     const root = rootBlock(<i32>apiKey, <i32>apiVersion, isResponse);
     if (root < 0) return false;
     this.sink = sink;
-    this.bodyLen = bodyLength;
     this.push(K_BLOCK, blockPc(root), bodyLength, NO_NAME);
-    this.status = S_RUNNING;
+    this.running = true;
     return true;
   }
 
-  isDone(): bool { return this.status == S_DONE; }
-  isFailed(): bool { return this.status == S_FAILED; }
-  skipPending(): i32 { return this.skipN; }
-  needBytes(): i32 { return this.needN; }
-  errorField(): string { return this.errField; }
-  errorOffset(): i32 { return this.errOffset; }
-  errorReason(): string { return this.errReason; }
-  /** bytes of the body accounted for so far (consumed + announced skips) */
-  position(): i32 { return this.pos; }
-
   step(ptr: usize, len: i32): i32 {
-    this.skipN = 0; this.needN = 0;
-    if (this.status != S_RUNNING) return 0;
+    this.skipPending = 0; this.needBytes = 0;
+    if (!this.running) return 0;
     if (len < 0) len = 0;
     let off = 0;
     while (true) {
       if (this.skipRem > 0) {
         const take = min(this.skipRem, len - off);
-        off += take; this.pos += take; this.skipRem -= take;
+        off += take; this.position += take; this.skipRem -= take;
         if (this.skipRem > 0) {
-          this.skipN = this.skipRem; this.pos += this.skipRem; this.skipRem = 0;
+          this.skipPending = this.skipRem; this.position += this.skipRem; this.skipRem = 0;
           return off;
         }
       }
       if (this.depth == 0) {
-        if (this.pos != this.bodyLen) {
-          this.curName = NAME_TRAILING; this.opPos = this.pos;
-          this.fail("trailing bytes after the body");
-        } else this.status = S_DONE;
+        if (this.position != this.limit) {
+          this.curName = NAME_TRAILING; this.opPos = this.position;
+          this.failAt("trailing bytes after the body");
+        } else {
+          this.running = false;
+          this.done = true;
+        }
         return off;
       }
-      this.opPos = this.pos;
+      this.opPos = this.position;
       const r = this.micro(ptr + <usize>off, len - off);
       if (r < 0) return off;
-      off += r; this.pos += r;
+      off += r; this.position += r;
     }
     return off;
   }
@@ -147,7 +126,7 @@ export class BodyDecoder {
   // ---- frames ----
   @inline private push(kind: i32, pc: i32, limit: i32, name: i32): bool {
     const d = this.depth;
-    if (d >= MAX_FRAMES) { this.fail("nesting too deep"); return false; }
+    if (d >= MAX_FRAMES) { this.failAt("nesting too deep"); return false; }
     unchecked(this.fr[d * NF + F_KIND] = kind); unchecked(this.fr[d * NF + F_PC] = pc); unchecked(this.fr[d * NF + F_LIMIT] = limit);
     unchecked(this.fr[d * NF + F_NAME] = name); unchecked(this.fr[d * NF + F_INDEX] = 0); unchecked(this.fr[d * NF + F_COUNT] = 0);
     unchecked(this.fr[d * NF + F_BLOCK] = 0); unchecked(this.fr[d * NF + F_ENTRY] = E_NONE); unchecked(this.fr[d * NF + F_ERR] = NO_ERR);
@@ -155,9 +134,9 @@ export class BodyDecoder {
     return true;
   }
 
-  @inline private need(n: i32): i32 { this.needN = n; return R_NEED; }
+  @inline private want(n: i32): i32 { this.needBytes = n; return R_NEED; }
 
-  private fail(reason: string): i32 {
+  private failAt(reason: string): i32 {
     let path = "";
     for (let i = 0; i < this.depth; i++) {
       const k = unchecked(this.fr[i * NF + F_KIND]);
@@ -174,11 +153,12 @@ export class BodyDecoder {
     if (c == NAME_TRAILING) path = join(path, "(trailing bytes)");
     else if (c == NAME_TAGS) path = join(path, "_tagged_fields");
     else if (c >= 0 && c != NO_NAME) path = join(path, nameOf(c));
-    this.errField = path;
-    this.errReason = reason;
-    this.errOffset = this.opPos;
-    this.status = S_FAILED;
-    this.skipN = 0; this.needN = 0;
+    this.errorField = path;
+    this.errorReason = reason;
+    this.errorOffset = this.opPos;
+    this.running = false;
+    this.failed = true;
+    this.skipPending = 0; this.needBytes = 0;
     return R_FAIL;
   }
 
@@ -231,30 +211,30 @@ export class BodyDecoder {
     const role = <i32>load<u8>(a, 1);
     const name = <i32>load<u16>(a, 2);
     this.curName = name;
-    const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.pos;
+    const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.position;
 
     if (op == OP_FIX) {
       const size = <i32>load<u8>(a, 4);
-      if (size > rem) return this.fail("truncated");
-      if (avail < size) return this.need(size);
+      if (size > rem) return this.failAt("truncated");
+      if (avail < size) return this.want(size);
       unchecked(this.fr[t * NF + F_PC] = pc + 5);
       if (role != 0) this.fixRole(t, role, p, size);
       return size;
     }
     if (op == OP_TAGS) {
       this.curName = NAME_TAGS;
-      const r = this.uv(p, 0, avail, rem);
-      if (r <= 0) return this.uvFail(r, 0, rem);
-      if (<i64>this.vv > <i64>(rem - r)) return this.fail("tagged field count exceeds remaining bytes");
+      const r = readTaggedFieldCount(p, avail, rem);
+      if (r <= 0) return r == VARINT_NEED ? this.want(min(5, rem)) : this.failAt(taggedFieldError(r, false));
+      const count = taggedCount;
       const n = <i32>load<u8>(a, 4);
       unchecked(this.fr[t * NF + F_PC] = pc + 5 + n * 4);
-      if (this.vv == 0) {
+      if (count == 0) {
         // No tagged fields (the usual case): nothing to iterate, no frame to push and pop.
-        if (this.depth >= MAX_FRAMES) return this.fail("nesting too deep"); // as push() would
+        if (this.depth >= MAX_FRAMES) return this.failAt("nesting too deep"); // as push() would
         return r;
       }
       if (!this.push(K_TAGS, pc + 4, unchecked(this.fr[t * NF + F_LIMIT]), NO_NAME)) return R_FAIL;
-      unchecked(this.fr[(t + 1) * NF + F_COUNT] = <i32>this.vv);
+      unchecked(this.fr[(t + 1) * NF + F_COUNT] = count);
       return r;
     }
     const flags = <i32>load<u8>(a, 4);
@@ -264,8 +244,8 @@ export class BodyDecoder {
     if (op == OP_STRUCT) {
       let used = 0;
       if (nullable) {
-        if (rem < 1) return this.fail("truncated");
-        if (avail < 1) return this.need(1);
+        if (rem < 1) return this.failAt("truncated");
+        if (avail < 1) return this.want(1);
         used = 1;
         if (load<i8>(p) < 0) { unchecked(this.fr[t * NF + F_PC] = pc + 7); return 1; }
       }
@@ -281,19 +261,19 @@ export class BodyDecoder {
     const v = this.val;
     const left = rem - h;
     if (v < 0) {
-      if (v != -1 || !nullable) return this.fail(compact && v == -1 ? "null not allowed" : "negative length");
+      if (v != -1 || !nullable) return this.failAt(compact && v == -1 ? "null not allowed" : "negative length");
     }
     if (op == OP_STR) {
       unchecked(this.fr[t * NF + F_PC] = pc + 5);
       if (v < 0) return h;
-      if (v > 0x7fff) return this.fail("string longer than 32767 bytes");
+      if (v > 0x7fff) return this.failAt("string longer than 32767 bytes");
       const n = <i32>v;
-      if (n > left) return this.fail("string length exceeds remaining bytes");
+      if (n > left) return this.failAt("string length exceeds remaining bytes");
       if (role == R_TOPIC_NAME || (role >= R_GROUP_ID && role <= R_RESOURCE_NAME)) {
         const keep = min(n, STRING_CAP);
-        if (avail < h + keep) { unchecked(this.fr[t * NF + F_PC] = pc); return this.need(h + keep); }
+        if (avail < h + keep) { unchecked(this.fr[t * NF + F_PC] = pc); return this.want(h + keep); }
         const cut = validUtf8Prefix(p + <usize>h, keep, n > keep);
-        if (cut < 0) { unchecked(this.fr[t * NF + F_PC] = pc); return this.fail("invalid UTF-8"); }
+        if (cut < 0) { unchecked(this.fr[t * NF + F_PC] = pc); return this.failAt("invalid UTF-8"); }
         const sp = p + <usize>h;
         if (role == R_TOPIC_NAME) {
           let s = this.lastTopic;
@@ -313,7 +293,7 @@ export class BodyDecoder {
     if (op == OP_BYTES) {
       unchecked(this.fr[t * NF + F_PC] = pc + 5);
       if (v < 0) return h;
-      if (v > <i64>left) return this.fail("bytes length exceeds remaining bytes");
+      if (v > <i64>left) return this.failAt("bytes length exceeds remaining bytes");
       this.skipRem = <i32>v;
       return h;
     }
@@ -325,7 +305,7 @@ export class BodyDecoder {
         this.sink.records(this.rec);
         return h;
       }
-      if (v > <i64>left) return this.fail("records length exceeds remaining bytes");
+      if (v > <i64>left) return this.failAt("records length exceeds remaining bytes");
       this.rec.totalBytes = <i32>v;
       this.inRec = true; this.recRem = <i32>v; this.recName = name;
       return h;
@@ -334,29 +314,29 @@ export class BodyDecoder {
       unchecked(this.fr[t * NF + F_PC] = pc + 6);
       if (v < 0) return h;
       const bytes = v * <i64>load<u8>(a, 5);
-      if (bytes > <i64>left) return this.fail("array count exceeds remaining bytes");
+      if (bytes > <i64>left) return this.failAt("array count exceeds remaining bytes");
       this.skipRem = <i32>bytes;
       return h;
     }
     if (op == OP_ARRAY) {
       unchecked(this.fr[t * NF + F_PC] = pc + 8);
       if (v < 0) return h;
-      if (v > <i64>left) return this.fail("array count exceeds remaining bytes");
+      if (v > <i64>left) return this.failAt("array count exceeds remaining bytes");
       if (!this.push(K_ARRAY, pc, unchecked(this.fr[t * NF + F_LIMIT]), name)) return R_FAIL;
       unchecked(this.fr[(t + 1) * NF + F_COUNT] = <i32>v);
       unchecked(this.fr[(t + 1) * NF + F_BLOCK] = <i32>load<u16>(a, 6));
       unchecked(this.fr[(t + 1) * NF + F_ENTRY] = <i32>load<u8>(a, 5));
       return h;
     }
-    return this.fail("bad program");
+    return this.failAt("bad program");
   }
 
   private endBlock(t: i32): i32 {
     this.flushErr(t);
     const kind = unchecked(this.fr[t * NF + F_KIND]);
-    if (kind == K_TAGGED && this.pos != unchecked(this.fr[t * NF + F_LIMIT])) {
+    if (kind == K_TAGGED && this.position != unchecked(this.fr[t * NF + F_LIMIT])) {
       this.curName = <i32>load<u16>(PROG + <usize>unchecked(this.fr[t * NF + F_BLOCK]), 2);
-      return this.fail("tagged field size mismatch");
+      return this.failAt("tagged field size mismatch");
     }
     this.depth = t;
     if (kind == K_ELEM) {
@@ -371,71 +351,46 @@ export class BodyDecoder {
 
   private fixRole(t: i32, role: i32, p: usize, size: i32): void {
     if (size == 2) {
-      const v = be16(p);
+      const v = readI16(p);
       if (role == R_ERROR_CODE) {
         this.flushErr(t);
         unchecked(this.fr[t * NF + F_ERR] = <i32>v & 0xffff);
       } else if (role == R_ACKS) this.sink.acks(v);
     } else if (size == 4) {
-      const v = be32(p);
+      const v = readI32(p);
       if (role == R_PARTITION_INDEX) this.sink.partitionIndex(v);
       else if (role == R_THROTTLE_TIME_MS) this.sink.throttleTimeMs(v);
     } else if (size == 8) {
-      if (role >= R_FETCH_OFFSET && role <= R_COMMITTED_OFFSET) this.sink.offset(role, be64(p));
+      if (role >= R_FETCH_OFFSET && role <= R_COMMITTED_OFFSET) this.sink.offset(role, readI64(p));
     } else if (size == 16) {
-      if (role == R_TOPIC_ID) this.sink.topicId(<u64>be64(p), <u64>be64(p + 8));
+      if (role == R_TOPIC_ID) this.sink.topicId(<u64>readI64(p), <u64>readI64(p + 8));
     }
-  }
-
-  /** unsigned varint (u32, <= 5 bytes) at p+off: length, 0 = need more, -1 malformed, -2 truncated */
-  @inline private uv(p: usize, off: i32, avail: i32, rem: i32): i32 {
-    let v: u32 = 0;
-    for (let i = 0; i < 5; i++) {
-      const k = off + i;
-      if (k >= rem) return -2;
-      if (k >= avail) return 0;
-      const b = <u32>load<u8>(p + <usize>k);
-      if (i == 4 && b > 0x0f) return -1;
-      v |= (b & 0x7f) << (<u32>(7 * i));
-      if ((b & 0x80) == 0) { this.vv = v; return i + 1; }
-    }
-    return -1;
-  }
-
-  private uvFail(r: i32, off: i32, rem: i32): i32 {
-    if (r == 0) return this.need(min(off + 5, rem));
-    if (r == -2) return this.fail("truncated");
-    return this.fail("malformed varint");
   }
 
   /** length/count prefix: sets hdr, val (-1 = null; compact: uvarint - 1) */
   private header(p: usize, avail: i32, rem: i32, compact: bool, wide: bool): i32 {
     if (compact) {
-      const r = this.uv(p, 0, avail, rem);
-      if (r <= 0) return this.uvFail(r, 0, rem);
-      this.hdr = r; this.val = <i64>this.vv - 1;
+      const r = readUnsignedVarint(p, avail, rem);
+      if (r <= 0) return r == VARINT_NEED ? this.want(min(5, rem)) : this.failAt(r == VARINT_TRUNCATED ? "truncated" : "malformed varint");
+      this.hdr = r; this.val = <i64>varintValue - 1;
       return 0;
     }
     const n = wide ? 4 : 2;
-    if (rem < n) return this.fail("truncated");
-    if (avail < n) return this.need(n);
+    if (rem < n) return this.failAt("truncated");
+    if (avail < n) return this.want(n);
     this.hdr = n;
-    this.val = wide ? <i64>be32(p) : <i64>be16(p);
+    this.val = wide ? <i64>readI32(p) : <i64>readI16(p);
     return 0;
   }
 
   private tagStep(t: i32, p: usize, avail: i32): i32 {
     if (unchecked(this.fr[t * NF + F_COUNT]) == 0) { this.depth = t; return 0; }
     this.curName = NO_NAME;
-    const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.pos;
-    const r1 = this.uv(p, 0, avail, rem);
-    if (r1 <= 0) return r1 == 0 ? this.need(min(10, rem)) : this.uvFail(r1, 0, rem);
-    const tag = this.vv;
-    const r2 = this.uv(p, r1, avail, rem);
-    if (r2 <= 0) return r2 == 0 ? this.need(min(10, rem)) : this.uvFail(r2, r1, rem);
-    const size = this.vv;
-    const h = r1 + r2;
-    if (<i64>size > <i64>(rem - h)) return this.fail("tagged field size exceeds remaining bytes");
+    const rem = unchecked(this.fr[t * NF + F_LIMIT]) - this.position;
+    const h = readTaggedFieldHeader(p, avail, rem);
+    if (h <= 0) return h == VARINT_NEED ? this.want(min(10, rem)) : this.failAt(taggedFieldError(h, true));
+    const tag = taggedTag;
+    const size = taggedSize;
     unchecked(this.fr[t * NF + F_COUNT] = unchecked(this.fr[t * NF + F_COUNT]) - 1);
     const tbl = PROG + <usize>unchecked(this.fr[t * NF + F_PC]);
     const n = <i32>load<u8>(tbl);
@@ -444,7 +399,7 @@ export class BodyDecoder {
       if (<u32>load<u16>(e) == tag) {
         const b = <i32>load<u16>(e, 2);
         const bpc = blockPc(b);
-        if (!this.push(K_TAGGED, bpc, this.pos + h + <i32>size, NO_NAME)) return R_FAIL;
+        if (!this.push(K_TAGGED, bpc, this.position + h + <i32>size, NO_NAME)) return R_FAIL;
         unchecked(this.fr[(t + 1) * NF + F_BLOCK] = bpc);
         return h;
       }
@@ -464,26 +419,21 @@ export class BodyDecoder {
     }
     if (rem < 17) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
     const n = min(BATCH_HEADER, rem);
-    if (avail < n) return this.need(n);
+    if (avail < n) return this.want(n);
     const magic = load<i8>(p, 16);
     if (magic < 2) { info.flags |= RECORDS_LEGACY; this.skipRem = rem; this.recRem = 0; return 0; }
-    if (magic > 2) return this.fail("unsupported record batch magic");
+    if (magic > 2) return this.failAt("unsupported record batch magic");
     if (rem < BATCH_HEADER) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
-    const batchLen = be32(p + 8);
-    if (batchLen < BATCH_HEADER - 12) return this.fail("record batch length too small");
+    const batchLen = readI32(p + 8);
+    if (batchLen < BATCH_HEADER - 12) return this.failAt("record batch length too small");
     const total = <i64>batchLen + 12;
     if (total > <i64>rem) { info.flags |= RECORDS_PARTIAL; this.skipRem = rem; this.recRem = 0; return 0; }
-    const count = be32(p + 57);
-    if (count < 0) return this.fail("negative record count");
+    const count = readI32(p + 57);
+    if (count < 0) return this.failAt("negative record count");
     const attrs = <i32>bswap<u16>(load<u16>(p + 21));
-    if (info.batchCount == 0) {
-      info.firstCodec = attrs & 7;
-      info.firstAttributes = attrs;
-      info.firstProducerId = be64(p + 43);
-      info.firstProducerEpoch = be16(p + 51);
-    }
+    if (info.batchCount == 0) info.firstCodec = attrs & 7;
     info.attributesOr |= attrs;
-    info.nextOffset = be64(p) + <i64>be32(p + 23) + 1; // baseOffset + lastOffsetDelta + 1
+    info.nextOffset = readI64(p) + <i64>readI32(p + 23) + 1; // baseOffset + lastOffsetDelta + 1
     info.batchCount++;
     info.recordCount += count;
     this.recRem = rem - <i32>total;

@@ -27,8 +27,6 @@
 //  * acks(): Produce request Acks (read before any topic data); throttleTimeMs(): response top level.
 //  * If decoding fails, events already emitted stand; no further events follow (no closing *End()).
 export * from "./generated/roles";
-import { STRING_CAP } from "./generated/roles";
-export const CAPTURE_LIMIT: i32 = STRING_CAP;
 
 export const RECORDS_NULL: i32 = 1;      // the records field was null
 export const RECORDS_PARTIAL: i32 = 2;   // trailing partial batch (allowed in fetch responses), bytes counted
@@ -39,20 +37,15 @@ export class RecordsInfo {
   batchCount: i32 = 0;     // complete v2 batches
   recordCount: i64 = 0;    // sum of their record counts
   firstCodec: i32 = -1;    // compression codec of the first batch (0 none,1 gzip,2 snappy,3 lz4,4 zstd), -1 none
-  firstAttributes: i32 = 0;// attributes (int16) of the first batch
   attributesOr: i32 = 0;   // OR of all batch attributes (bit 4 transactional, bit 5 control)
-  firstProducerId: i64 = -1;
-  firstProducerEpoch: i16 = -1;
   nextOffset: i64 = -1;    // offset after the last complete v2 batch (baseOffset + lastOffsetDelta + 1), -1 none
   flags: i32 = 0;          // RECORDS_NULL | RECORDS_PARTIAL | RECORDS_LEGACY
   reset(): void {
     this.totalBytes = 0; this.batchCount = 0; this.recordCount = 0; this.firstCodec = -1;
-    this.firstAttributes = 0; this.attributesOr = 0; this.firstProducerId = -1; this.firstProducerEpoch = -1;
-    this.nextOffset = -1;
+    this.attributesOr = 0; this.nextOffset = -1;
     this.flags = 0;
   }
   get transactional(): bool { return (this.attributesOr & 0x10) != 0; }
-  get control(): bool { return (this.attributesOr & 0x20) != 0; }
 }
 
 export class DecodeSink {

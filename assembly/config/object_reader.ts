@@ -1,22 +1,21 @@
 // Reads one JSON object of the configuration, recording the first error with the full field
 // path (e.g. "policy.client_id.allowed[2]"), so a bad configuration names what is wrong.
 import { JsonValue, J_OBJECT, J_BOOL, J_NUMBER, J_STRING, J_ARRAY, kindName } from "./json";
-import { PluginConfig } from "./plugin_config";
 
-export class ConfigResult {
-  config: PluginConfig = new PluginConfig();
-  error: string = "";
+/** The first error found in one configuration; every reader of that configuration shares it. */
+export class ConfigError {
+  message: string = "";
 }
 
 export class ObjectReader {
-  constructor(public result: ConfigResult, public obj: JsonValue, public path: string) {}
+  constructor(public error: ConfigError, public obj: JsonValue, public path: string) {}
 
   ok(): bool {
-    return this.result.error.length == 0;
+    return this.error.message.length == 0;
   }
 
   fail(field: string, message: string): void {
-    if (this.ok()) this.result.error = "invalid plugin configuration: field \"" + this.path + field + "\": " + message;
+    if (this.ok()) this.error.message = "invalid plugin configuration: field \"" + this.path + field + "\": " + message;
   }
 
   /** Rejects keys not in `allowed`. */
@@ -58,7 +57,7 @@ export class ObjectReader {
       this.fail(key, "expected an object, got " + kindName(v.kind));
       return null;
     }
-    return new ObjectReader(this.result, v, this.path + key + ".");
+    return new ObjectReader(this.error, v, this.path + key + ".");
   }
 
   str(key: string, fallback: string, allowed: string[]): string {

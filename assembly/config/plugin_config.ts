@@ -2,8 +2,8 @@
 // configure time. Every error names the offending field; unknown fields are errors too, so a typo
 // never silently falls back to a default.
 import { JsonParser, J_OBJECT, kindName } from "./json";
-import { ObjectReader, ConfigResult } from "./object_reader";
-import { PolicyConfig, readPolicy } from "../policy/policy_config";
+import { ObjectReader, ConfigError } from "./object_reader";
+import { PolicyConfig, readPolicy } from "./policy_config";
 
 export class PluginConfig {
   topicLabel: bool = true;
@@ -20,7 +20,10 @@ export class PluginConfig {
   policy: PolicyConfig = new PolicyConfig();
 }
 
-export { ConfigResult } from "./object_reader";
+export class ConfigResult {
+  config: PluginConfig = new PluginConfig();
+  error: string = "";
+}
 
 /** Parses and validates the configuration; an empty text means all defaults. */
 export function parsePluginConfig(text: string): ConfigResult {
@@ -38,7 +41,8 @@ export function parsePluginConfig(text: string): ConfigResult {
     return result;
   }
   const c = result.config;
-  const top = new ObjectReader(result, root, "");
+  const error = new ConfigError();
+  const top = new ObjectReader(error, root, "");
   top.onlyKeys(["metrics", "max_in_flight_per_connection", "max_frame_bytes", "policy"]);
   c.maxInFlightPerConnection = top.int("max_in_flight_per_connection", c.maxInFlightPerConnection, 1, 65536);
   c.maxFrameBytes = top.int("max_frame_bytes", c.maxFrameBytes, 1024, 1073741824);
@@ -57,5 +61,6 @@ export function parsePluginConfig(text: string): ConfigResult {
   }
   const policy = top.object("policy");
   if (policy !== null) c.policy = readPolicy(policy);
+  result.error = error.message;
   return result;
 }

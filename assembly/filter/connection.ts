@@ -5,13 +5,14 @@
 import { Context, RootContext, FilterStatusValues, BufferTypeValues } from "@solo-io/proxy-runtime/assembly";
 import { proxy_set_buffer_bytes } from "@solo-io/proxy-runtime/assembly/imports";
 import { HostBufferSource } from "../abi/host_buffer";
+import { enterCallback, exitCallback } from "../abi/callback_scope";
 import { FrameAssembler } from "../framer/frame_assembler";
 import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../framer/frame_listener";
 import { KafkaSession } from "./session";
 import { VmState } from "./vm_state";
 import { registry } from "../metrics/registry";
 import * as names from "../metrics/names";
-import { MODE_ENFORCE } from "../policy/policy_config";
+import { MODE_ENFORCE } from "../config/policy_config";
 import { GateDecision, decide } from "./gate";
 import { scheduleClose, cancelClose } from "./closer";
 
@@ -51,7 +52,7 @@ export class KafkaConnection extends Context {
     if (this.closing) return FilterStatusValues.StopIteration;
     const n = <i32>size;
     this.downstream.length = n;
-    if (n > 0) this.requests.feed(this.downstream);
+    if (n > 0) feed(this.requests, this.downstream);
     if (!this.enforcing) return FilterStatusValues.Continue;
     return this.gate(n, end);
   }
@@ -121,7 +122,7 @@ export class KafkaConnection extends Context {
   onUpstreamData(size: usize, end: bool): FilterStatusValues {
     if (size > 0) {
       this.upstream.length = <i32>size;
-      this.responses.feed(this.upstream);
+      feed(this.responses, this.upstream);
     }
     return FilterStatusValues.Continue;
   }
@@ -137,6 +138,13 @@ export class KafkaConnection extends Context {
       registry.gaugeAdd(names.metricName(names.CONNECTIONS_ACTIVE, []), -1);
     }
   }
+}
+
+/** One data callback's bytes through one direction's framer; deferred metric updates go to the host at its end. */
+function feed(framer: FrameAssembler, source: HostBufferSource): void {
+  enterCallback();
+  framer.feed(source);
+  exitCallback();
 }
 
 /** Replaces [start, start + length) of the downstream buffer (see gate()) with `size` bytes at `ptr`. */

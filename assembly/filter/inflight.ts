@@ -17,8 +17,6 @@ export class InFlightTable {
   private ring: StaticArray<InFlightRequest>;
   private head: i32 = 0;
   private count: i32 = 0;
-  /** Entries dropped because the table was full. */
-  evicted: i64 = 0;
 
   constructor(public capacity: i32) {
     this.ring = newRing(min(capacity, INITIAL_SLOTS));
@@ -44,7 +42,6 @@ export class InFlightTable {
       copyEntry(this.ring[this.head], dropped);
       this.head = (this.head + 1) % this.ring.length;
       this.count--;
-      this.evicted++;
       evictedOne = true;
     }
     const e = this.ring[(this.head + this.count) % this.ring.length];

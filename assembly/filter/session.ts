@@ -1,10 +1,10 @@
 // The Kafka view of one connection: matches responses to requests, and turns what the framer
 // reports into metrics. Knows nothing of Envoy's callbacks (see connection.ts for those).
 import { FrameListener, DIRECTION_REQUEST, directionName } from "../framer/frame_listener";
-import { Stepper } from "../framer/stepper";
+import { Stepper } from "../protocol/stepper";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
-import { isFlexibleResponseHeader, isKnownApi, isApiVersionsProbe } from "../protocol/api_table";
+import { isKnownApi, isApiVersionsProbe, responseHeaderVersion } from "../protocol/api_table";
 import { apiLabel, RequestSeries, KafkaMetrics } from "../metrics/kafka_metrics";
 import { InFlightTable, InFlightRequest } from "./inflight";
 import { PluginConfig } from "../config/plugin_config";
@@ -12,13 +12,13 @@ import { VmState } from "./vm_state";
 import * as names from "../metrics/names";
 import { registry } from "../metrics/registry";
 import { logLine, nowNanos, LOG_WARN } from "../abi/host";
-import { BodyStepper } from "../framer/body_stepper";
-import { MODE_ENFORCE } from "../policy/policy_config";
-import { TrafficSink, TrafficListener } from "../events/traffic_sink";
+import { BodyDecoder } from "../codec/decoder";
+import { MODE_ENFORCE } from "../config/policy_config";
+import { TrafficSink, TrafficListener } from "../traffic/traffic_sink";
+import { API_KEY_SASL_HANDSHAKE } from "../protocol/generated/apis";
 import { LegacySasl } from "./sasl";
 import { OTHER } from "../metrics/labels";
 
-const SASL_HANDSHAKE: i16 = 17;
 /** Problem lines logged per connection before going quiet (the counters keep counting). */
 const MAX_LOG_LINES_PER_CONNECTION: i32 = 5;
 
@@ -38,7 +38,6 @@ class SessionTraffic extends TrafficListener {
 export class KafkaSession extends FrameListener {
   clientId: string = "";
   clientLabel: string = "none";
-  problems: i32 = 0;
   /** Set when an enforced policy rule was broken: the connection must be closed. */
   closeRequested: bool = false;
   closeReason: string = "";
@@ -47,8 +46,8 @@ export class KafkaSession extends FrameListener {
   private matched: InFlightRequest = new InFlightRequest();
   private hasMatch: bool = false;
   private logLines: i32 = 0;
-  private requestBody: BodyStepper = new BodyStepper();
-  private responseBody: BodyStepper = new BodyStepper();
+  private requestBody: BodyDecoder = new BodyDecoder();
+  private responseBody: BodyDecoder = new BodyDecoder();
   private requestSink!: TrafficSink;
   private responseSink!: TrafficSink;
   private requestDecoding: bool = false;
@@ -69,8 +68,8 @@ export class KafkaSession extends FrameListener {
     this.metrics = vm.metrics;
     this.requestSeries = new RequestSeries(config);
     const traffic = new SessionTraffic(this);
-    this.requestSink = new TrafficSink(vm, vm.metrics, traffic);
-    this.responseSink = new TrafficSink(vm, vm.metrics, traffic);
+    this.requestSink = new TrafficSink(vm.metrics, vm, vm.policy, traffic);
+    this.responseSink = new TrafficSink(vm.metrics, vm, vm.policy, traffic);
   }
 
   /** The request just added to the in-flight table expects no response. */
@@ -89,7 +88,7 @@ export class KafkaSession extends FrameListener {
   }
 
   onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
-    this.requestIsHandshakeV0 = h.apiKey == SASL_HANDSHAKE && h.apiVersion == 0;
+    this.requestIsHandshakeV0 = h.apiKey == API_KEY_SASL_HANDSHAKE && h.apiVersion == 0;
     const known = isKnownApi(h.apiKey, h.apiVersion);
     const api = apiLabel(h.apiKey);
     if (h.clientId !== null && (h.clientId as string) != this.clientId) {
@@ -124,11 +123,11 @@ export class KafkaSession extends FrameListener {
     return this.requestBody;
   }
 
-  resolveResponse(correlationId: i32): bool {
+  onResponseCorrelation(correlationId: i32): i32 {
     const index = this.inflight.find(correlationId);
     if (index < 0) {
       this.hasMatch = false;
-      return false;
+      return 0;
     }
     // Kafka answers in order: entries before the match were never going to be answered.
     for (let i = 0; i < index; i++) {
@@ -143,7 +142,7 @@ export class KafkaSession extends FrameListener {
     this.inflight.popOldest();
     this.inflightGauge(e.apiKey, -1);
     this.hasMatch = true;
-    return isFlexibleResponseHeader(e.apiKey, e.apiVersion);
+    return responseHeaderVersion(e.apiKey, e.apiVersion);
   }
 
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
@@ -155,7 +154,7 @@ export class KafkaSession extends FrameListener {
       return null;
     }
     const m = this.matched;
-    this.responseIsHandshakeV0 = m.apiKey == SASL_HANDSHAKE && m.apiVersion == 0;
+    this.responseIsHandshakeV0 = m.apiKey == API_KEY_SASL_HANDSHAKE && m.apiVersion == 0;
     if (!this.responseIsHandshakeV0) this.sasl.answered();
     const api = apiLabel(m.apiKey);
     const now = nowNanos();
@@ -264,7 +263,6 @@ export class KafkaSession extends FrameListener {
   }
 
   private report(message: string): void {
-    this.problems++;
     if (this.logLines >= MAX_LOG_LINES_PER_CONNECTION) return;
     this.logLines++;
     let line = "connection " + this.connectionId.toString() + " (client_id " + this.clientLabel + "): " + message;

@@ -8,6 +8,7 @@ import { registry } from "../metrics/registry";
 import * as names from "../metrics/names";
 import { getSharedString, setSharedString, createSharedString } from "../abi/shared_data";
 import { Policy } from "../policy/policy";
+import { TopicDirectory } from "../traffic/topic_directory";
 
 /**
  * Topic ids in Envoy's shared data (shared by the VMs of every worker): a fixed table of slots, so
@@ -28,7 +29,7 @@ const LOCAL_TOPIC_IDS: i32 = 4096;
 export const METADATA_TOPIC_SLOTS: i32 = 32768;
 const METADATA_TOPIC_KEY = "kafka-filter.metadata-topic.";
 
-export class VmState {
+export class VmState extends TopicDirectory {
   clientIds: LabelLimiter;
   topics: LabelLimiter;
   /** (client_software_name, client_software_version) pairs. */
@@ -40,6 +41,7 @@ export class VmState {
   private metadataTopics: Set<u64> = new Set<u64>();
 
   constructor(public config: PluginConfig) {
+    super();
     this.clientIds = new LabelLimiter(config.maxClientIds);
     this.topics = new LabelLimiter(config.maxTopics);
     this.clientSoftware = new LabelLimiter(config.maxClientSoftware);

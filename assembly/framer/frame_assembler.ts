@@ -4,12 +4,11 @@
 // work per frame does not grow with the frame's size. Bytes are never modified: this is a
 // read-only tap on the stream that Envoy forwards.
 import { ByteSource } from "../bytes/byte_source";
-import { Stepper } from "./stepper";
+import { Stepper } from "../protocol/stepper";
 import { FrameListener, DIRECTION_REQUEST, FRAME_OPAQUE, FRAME_PEEK } from "./frame_listener";
 import { readI32 } from "../protocol/primitives";
 import { RequestHeader } from "../protocol/request_header";
 import { ResponseHeader } from "../protocol/response_header";
-import { enterCallback, exitCallback } from "./callback_scope";
 
 /** Bytes fetched from the host per read when a stepper wants more (bounded by the chunk). */
 const WINDOW: i32 = 4096;
@@ -27,12 +26,10 @@ export class FrameAssembler {
   /** Largest frame accepted; a longer length prefix means framing is lost. */
   maxFrameBytes: i32 = 256 * 1024 * 1024;
 
-  frames: i64 = 0;
   streamOffset: i64 = 0; // bytes of this direction seen so far
   /** Stream offset of the current (or last) frame's length prefix. */
   frameStart: i64 = 0;
-  bytesCopied: i64 = 0; // bytes copied into the VM (for benchmarks and tests)
-  hostReads: i64 = 0;
+  bytesCopied: i64 = 0; // bytes copied into the VM (the unit tests bound it)
 
   private phase: i32 = PHASE_LENGTH;
   private frameLength: i32 = 0;
@@ -51,7 +48,7 @@ export class FrameAssembler {
 
   constructor(public direction: i32, private listener: FrameListener) {
     if (direction == DIRECTION_REQUEST) this.requestHeader = new RequestHeader();
-    else this.responseHeader = new ResponseHeader(listener);
+    else this.responseHeader = new ResponseHeader();
   }
 
   /** True while a frame is partly received (used to report truncation at close). */
@@ -77,12 +74,6 @@ export class FrameAssembler {
 
   /** Processes every byte of one data callback. */
   feed(source: ByteSource): void {
-    enterCallback();
-    this.feedChunk(source);
-    exitCallback(); // deferred metric updates go to the host here
-  }
-
-  private feedChunk(source: ByteSource): void {
     const size = source.size();
     if (this.phase == PHASE_LOST) {
       this.streamOffset += size;
@@ -141,7 +132,6 @@ export class FrameAssembler {
         const want = min(SCRATCH_SIZE - end, max(need - staged, WINDOW));
         const got = source.copyTo(pos, min(want, size - pos), scratch + <usize>end);
         if (got <= 0) break;
-        this.hostReads++;
         this.bytesCopied += got;
         pos += got;
         end += got;
@@ -231,16 +221,23 @@ export class FrameAssembler {
   }
 
   private headerDone(): void {
-    this.phase = PHASE_BODY;
     let body: Stepper | null = null;
     if (this.requestHeader !== null) body = this.listener.onRequestHeader(this.requestHeader as RequestHeader, this.frameLength);
-    else body = this.listener.onResponseHeader(this.responseHeader as ResponseHeader, this.frameLength);
+    else {
+      const h = this.responseHeader as ResponseHeader;
+      if (!h.versionKnown) {
+        // The correlation id is read: whoever owns correlation knows the header's version.
+        h.setVersion(this.listener.onResponseCorrelation(h.correlationId));
+        if (!h.done) return; // tagged fields follow
+      }
+      body = this.listener.onResponseHeader(h, this.frameLength);
+    }
+    this.phase = PHASE_BODY;
     this.stepper = body;
     this.bodyStepper = body !== null;
   }
 
   private finishFrame(): void {
-    this.frames++;
     const decoded = this.bodyStepper && !this.frameFailed;
     this.phase = PHASE_LENGTH;
     this.stepper = null;

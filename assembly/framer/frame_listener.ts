@@ -1,8 +1,8 @@
 // What the framer reports to the connection. The framer itself knows only frames and headers;
 // the connection decides what a header means (in-flight tracking, metrics, body decoding).
-import { Stepper } from "./stepper";
+import { Stepper } from "../protocol/stepper";
 import { RequestHeader } from "../protocol/request_header";
-import { ResponseHeader, CorrelationResolver } from "../protocol/response_header";
+import { ResponseHeader } from "../protocol/response_header";
 
 export const DIRECTION_REQUEST: i32 = 0; // downstream -> upstream (client to broker)
 export const DIRECTION_RESPONSE: i32 = 1; // upstream -> downstream (broker to client)
@@ -16,7 +16,12 @@ export const FRAME_DECODE: i32 = 0; // a Kafka frame: parse its header (and mayb
 export const FRAME_OPAQUE: i32 = 1; // not a Kafka frame (e.g. a raw SASL token): skip it unread
 export const FRAME_PEEK: i32 = 2;   // ask onFramePeek() with the frame's first byte, then decode or skip
 
-export abstract class FrameListener extends CorrelationResolver {
+export abstract class FrameListener {
+  /**
+   * A response's correlation id was read: the listener owns correlation, so it says which
+   * request this answers and returns that response's header version (0, or 1 with tagged fields).
+   */
+  abstract onResponseCorrelation(correlationId: i32): i32;
   /** Called when a frame's length prefix is read, before any of its bytes. */
   frameMode(direction: i32, frameLength: i32): i32 {
     return FRAME_DECODE;

@@ -1,39 +1,41 @@
-// Metric names, in one place. A name is `kafka.` + tag fragments `NAME=.=VALUE;.;` + base name.
+// Metric names. A name is `kafka.` + tag fragments `NAME=.=VALUE;.;` + base name.
 // Envoy keeps Wasm metrics under the `wasmcustom.` namespace; Istio's `extraStatTags` regex
 // `(NAME=\.=(.+?);\.;)` lifts each fragment into a Prometheus label, so
 // `kafka.api=.=Produce;.;requests_total` is scraped as `kafka_requests_total{api="Produce"}`.
 
+import * as T from "./table";
+
 export const PREFIX = "kafka.";
 
-// Base names (the Prometheus name is `kafka_` + base).
-export const REQUESTS_TOTAL = "requests_total";
-export const RESPONSES_TOTAL = "responses_total";
-export const REQUEST_LATENCY_US = "request_latency_us";
-export const INFLIGHT_REQUESTS = "inflight_requests";
-export const FRAMES_UNKNOWN_TOTAL = "frames_unknown_total";
-export const FRAMES_MALFORMED_TOTAL = "frames_malformed_total";
-export const FRAMING_LOST_TOTAL = "framing_lost_total";
-export const UNMATCHED_RESPONSES_TOTAL = "unmatched_responses_total";
-export const INFLIGHT_EVICTED_TOTAL = "inflight_evicted_total";
-export const CONNECTIONS_ACTIVE = "connections_active";
-export const CONNECTIONS_TOTAL = "connections_total";
-export const INVALID_UTF8_TOTAL = "invalid_utf8_total";
-export const LABEL_OVERFLOW_TOTAL = "label_overflow_total";
-export const PRODUCE_BYTES_TOTAL = "produce_bytes_total";
-export const PRODUCE_RECORDS_TOTAL = "produce_records_total";
-export const PRODUCE_BATCHES_TOTAL = "produce_batches_total";
-export const PRODUCE_ACKS0_REQUESTS_TOTAL = "produce_acks0_requests_total";
-export const FETCH_BYTES_TOTAL = "fetch_bytes_total";
-export const FETCH_RECORDS_TOTAL = "fetch_records_total";
-export const RESPONSE_ERRORS_TOTAL = "response_errors_total";
-export const THROTTLE_TIME_MS = "throttle_time_ms";
-export const CLIENT_SOFTWARE_TOTAL = "client_software_total";
-export const METADATA_TOPICS = "metadata_topics";
-export const PARTITION_HIGH_WATERMARK = "partition_high_watermark";
-export const CONSUMER_FETCH_OFFSET = "consumer_fetch_offset";
-export const CONSUMER_LAG = "consumer_lag";
-export const POLICY_VIOLATIONS_TOTAL = "policy_violations_total";
-export const POLICY_CLOSED_CONNECTIONS_TOTAL = "policy_closed_connections_total";
+// Base names (the Prometheus name is `kafka_` + base), from the one table of metrics (table.ts).
+export const REQUESTS_TOTAL: string = T.REQUESTS_TOTAL.name;
+export const RESPONSES_TOTAL: string = T.RESPONSES_TOTAL.name;
+export const REQUEST_LATENCY_US: string = T.REQUEST_LATENCY_US.name;
+export const INFLIGHT_REQUESTS: string = T.INFLIGHT_REQUESTS.name;
+export const FRAMES_UNKNOWN_TOTAL: string = T.FRAMES_UNKNOWN_TOTAL.name;
+export const FRAMES_MALFORMED_TOTAL: string = T.FRAMES_MALFORMED_TOTAL.name;
+export const FRAMING_LOST_TOTAL: string = T.FRAMING_LOST_TOTAL.name;
+export const UNMATCHED_RESPONSES_TOTAL: string = T.UNMATCHED_RESPONSES_TOTAL.name;
+export const INFLIGHT_EVICTED_TOTAL: string = T.INFLIGHT_EVICTED_TOTAL.name;
+export const CONNECTIONS_ACTIVE: string = T.CONNECTIONS_ACTIVE.name;
+export const CONNECTIONS_TOTAL: string = T.CONNECTIONS_TOTAL.name;
+export const INVALID_UTF8_TOTAL: string = T.INVALID_UTF8_TOTAL.name;
+export const LABEL_OVERFLOW_TOTAL: string = T.LABEL_OVERFLOW_TOTAL.name;
+export const PRODUCE_BYTES_TOTAL: string = T.PRODUCE_BYTES_TOTAL.name;
+export const PRODUCE_RECORDS_TOTAL: string = T.PRODUCE_RECORDS_TOTAL.name;
+export const PRODUCE_BATCHES_TOTAL: string = T.PRODUCE_BATCHES_TOTAL.name;
+export const PRODUCE_ACKS0_REQUESTS_TOTAL: string = T.PRODUCE_ACKS0_REQUESTS_TOTAL.name;
+export const FETCH_BYTES_TOTAL: string = T.FETCH_BYTES_TOTAL.name;
+export const FETCH_RECORDS_TOTAL: string = T.FETCH_RECORDS_TOTAL.name;
+export const RESPONSE_ERRORS_TOTAL: string = T.RESPONSE_ERRORS_TOTAL.name;
+export const THROTTLE_TIME_MS: string = T.THROTTLE_TIME_MS.name;
+export const CLIENT_SOFTWARE_TOTAL: string = T.CLIENT_SOFTWARE_TOTAL.name;
+export const METADATA_TOPICS: string = T.METADATA_TOPICS.name;
+export const PARTITION_HIGH_WATERMARK: string = T.PARTITION_HIGH_WATERMARK.name;
+export const CONSUMER_FETCH_OFFSET: string = T.CONSUMER_FETCH_OFFSET.name;
+export const CONSUMER_LAG: string = T.CONSUMER_LAG.name;
+export const POLICY_VIOLATIONS_TOTAL: string = T.POLICY_VIOLATIONS_TOTAL.name;
+export const POLICY_CLOSED_CONNECTIONS_TOTAL: string = T.POLICY_CLOSED_CONNECTIONS_TOTAL.name;
 
 // `reason` values of kafka_label_overflow_total besides the capped label names.
 export const REASON_SERIES_BUDGET = "series_budget";

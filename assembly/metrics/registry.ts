@@ -5,18 +5,11 @@
 // host when the callback ends (one proxy_increment_metric per metric per callback instead of one
 // per frame; a gauge's +1/-1 within a callback cancels out). Histogram samples and gauge sets go
 // to the host at once.
-import { proxy_define_metric, proxy_increment_metric, proxy_record_metric } from "@solo-io/proxy-runtime/assembly/imports";
-import { inCallback, onCallbackExit } from "../framer/callback_scope";
+import { inCallback, onCallbackExit } from "../abi/callback_scope";
+import { COUNTER, GAUGE, HISTOGRAM, NO_METRIC, defineMetric, incrementMetric, recordMetric } from "../abi/host_metrics";
 import * as names from "./names";
 
-export const COUNTER: i32 = 0;
-export const GAUGE: i32 = 1;
-export const HISTOGRAM: i32 = 2;
-
-/** The id of a metric the host refused to define: updates to it are dropped. */
-export const NO_METRIC: u32 = 0xffffffff;
-
-const idOut = memory.data(4);
+export { COUNTER, GAUGE, HISTOGRAM, NO_METRIC } from "../abi/host_metrics";
 
 /** Distinct metrics with increments held back during one callback (more: the oldest are sent). */
 const PENDING_MAX: i32 = 32;
@@ -27,7 +20,6 @@ export class MetricRegistry {
   private pendingIds: StaticArray<u32> = new StaticArray<u32>(PENDING_MAX);
   private pendingBy: StaticArray<i64> = new StaticArray<i64>(PENDING_MAX);
   private pendingCount: i32 = 0;
-  defineFailures: i32 = 0;
   /**
    * Series whose labels come from traffic (client ids, topics, partitions, error names, client
    * software) a VM may define: the label caps bound each label alone, this bounds their product.
@@ -84,14 +76,8 @@ export class MetricRegistry {
 
   id(kind: i32, name: string): u32 {
     if (this.ids.has(name)) return this.ids.get(name);
-    const bytes = String.UTF8.encode(name);
-    store<u32>(idOut, 0);
-    const result = proxy_define_metric(kind, changetype<usize>(bytes), bytes.byteLength, idOut);
-    let id: u32 = NO_METRIC;
-    if (result == 0) {
-      id = load<u32>(idOut);
-      this.kinds.set(id, kind);
-    } else this.defineFailures++;
+    const id = defineMetric(kind, name);
+    if (id != NO_METRIC) this.kinds.set(id, kind);
     this.ids.set(name, id);
     return id;
   }
@@ -103,7 +89,7 @@ export class MetricRegistry {
   addId(id: u32, by: i64): void {
     if (id == NO_METRIC || by == 0) return;
     if (!inCallback()) {
-      proxy_increment_metric(id, by);
+      incrementMetric(id, by);
       return;
     }
     if (by < 0 && this.isCounter(id)) return; // Envoy: BadArgument, nothing recorded
@@ -135,7 +121,7 @@ export class MetricRegistry {
         break;
       }
     }
-    proxy_record_metric(id, value);
+    recordMetric(id, value);
   }
 
   /** Sends the increments held back during the callback. */
@@ -144,7 +130,7 @@ export class MetricRegistry {
     this.pendingCount = 0;
     for (let i = 0; i < n; i++) {
       const by = unchecked(this.pendingBy[i]);
-      if (by != 0) proxy_increment_metric(unchecked(this.pendingIds[i]), by);
+      if (by != 0) incrementMetric(unchecked(this.pendingIds[i]), by);
     }
   }
 

@@ -1,8 +1,9 @@
 // Evaluates the governance policy against what the decoders report. Returns the violated rule
 // (a short, bounded name used as the `reason` label), or "" when the request is allowed.
-import { PolicyConfig } from "./policy_config";
+import { PolicyConfig } from "../config/policy_config";
 import { matchesAny } from "./glob";
 import { RecordsInfo, RECORDS_NULL } from "../codec/sink";
+import { API_KEY_PRODUCE } from "../protocol/generated/apis";
 
 export const RULE_API_DENIED = "api_denied";
 export const RULE_API_VERSION = "api_version_too_old";
@@ -37,7 +38,7 @@ export class Policy {
   /** True when a request of this API can break a rule only its body shows (Produce rules). */
   checksBody(apiKey: i16): bool {
     const c = this.config;
-    return c.enabled && apiKey == 0 && (c.produceAcks.length > 0 || c.produceMaxBytes > 0 || c.produceCodecs != 0 || c.produceDenyTransactional);
+    return c.enabled && apiKey == API_KEY_PRODUCE && (c.produceAcks.length > 0 || c.produceMaxBytes > 0 || c.produceCodecs != 0 || c.produceDenyTransactional);
   }
 
   checkAcks(acks: i16): string {

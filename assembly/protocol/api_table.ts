@@ -1,8 +1,9 @@
-// API keys as the framer needs them, read from the tables the codec generator writes from
-// Kafka's message specs (assembly/codec/generated/apis.ts): one source of truth.
-import { API_KEY_MAX, API_MAX_VERSION, isValidVersion, isFlexibleRequest, isFlexibleResponse, apiName as generatedName } from "../codec/generated/apis";
-
-export const API_VERSIONS_KEY: i16 = 18;
+// API keys as the framer and the filter need them, read from the tables the generator writes
+// from Kafka's message specs (protocol/generated/apis.ts): one source of truth.
+import {
+  API_KEY_MAX, API_MAX_VERSION, API_KEY_API_VERSIONS, isValidVersion, apiName as generatedName,
+  requestHeaderVersion as specRequestHeaderVersion, responseHeaderVersion as specResponseHeaderVersion,
+} from "./generated/apis";
 
 export function apiKeyCount(): i32 {
   return API_KEY_MAX + 1;
@@ -42,19 +43,19 @@ export function apiName(apiKey: i32): string {
  * version they know and retry lower.
  */
 export function isApiVersionsProbe(apiKey: i32, version: i32): bool {
-  return apiKey == <i32>API_VERSIONS_KEY && version > newestVersion(apiKey) && isPlausibleVersion(apiKey, version);
+  return apiKey == <i32>API_KEY_API_VERSIONS && version > newestVersion(apiKey) && isPlausibleVersion(apiKey, version);
 }
 /**
- * True when the request header has tagged fields (header v2). As in Kafka's generated
- * ApiMessageType.requestHeaderVersion, this follows the API's flexibleVersions ("N+") for the
- * versions of a known key, including plausible ones above the newest the tables decode (a newer
- * client's ApiVersions probe); for unknown keys and made-up versions only the fields every header
- * version has are read.
+ * The request header version, from the generated tables (Kafka's ApiMessageType.requestHeaderVersion:
+ * the API's flexibleVersions "N+" decide), for the versions of a known key including plausible
+ * ones above the newest decoded (a newer client's ApiVersions probe). For unknown keys and made-up
+ * versions only the fields every header version has are read (v1).
  */
-export function isFlexible(apiKey: i32, version: i32): bool {
-  return isPlausibleVersion(apiKey, version) && isFlexibleRequest(apiKey, version);
+export function requestHeaderVersion(apiKey: i32, version: i32): i32 {
+  const v = specRequestHeaderVersion(apiKey, version);
+  return v == 2 && !isPlausibleVersion(apiKey, version) ? 1 : v;
 }
-/** True when the response header has tagged fields (v1); ApiVersions responses always use v0. */
-export function isFlexibleResponseHeader(apiKey: i32, version: i32): bool {
-  return apiKey != <i32>API_VERSIONS_KEY && isPlausibleVersion(apiKey, version) && isFlexibleResponse(apiKey, version);
+/** The response header version of a request's response (generated tables; v0 for made-up versions). */
+export function responseHeaderVersion(apiKey: i32, version: i32): i32 {
+  return isPlausibleVersion(apiKey, version) ? specResponseHeaderVersion(apiKey, version) : 0;
 }

@@ -1,5 +1,6 @@
-// Big-endian and varint readers over VM memory. Callers check bounds first; the varint readers
-// report "not enough bytes" or "too long" instead of reading past `end`.
+// The big-endian and varint readers of the filter (headers, bodies, the framer's length prefix)
+// over VM memory. Callers check bounds for the fixed-size readers; the varint reader reports "not
+// enough bytes", "runs past the part" or "too long" instead of reading past either.
 
 // @ts-ignore: decorator
 @inline export function readI16(ptr: usize): i16 {
@@ -14,34 +15,37 @@
   return bswap<i64>(load<i64>(ptr));
 }
 
-/** Result of an unsigned varint read: value and byte length (0 = need more bytes, -1 = malformed). */
-export class Varint {
-  value: u32 = 0;
-  length: i32 = 0;
-}
+/** readUnsignedVarint: [p, p+available) ends before the varint does (step again with more bytes). */
+export const VARINT_NEED: i32 = 0;
+/** readUnsignedVarint: more than 5 bytes, or more than 32 bits. */
+export const VARINT_MALFORMED: i32 = -1;
+/** readUnsignedVarint: the varint runs past the `remaining` bytes of the part being parsed. */
+export const VARINT_TRUNCATED: i32 = -2;
 
-/** Reads an unsigned varint (at most 5 bytes, as Kafka's ByteUtils.readUnsignedVarint). */
-export function readUnsignedVarint(ptr: usize, available: i32, out: Varint): void {
-  let value: u32 = 0;
-  let shift: u32 = 0;
+/** The value of the varint readUnsignedVarint read last. */
+export let varintValue: u32 = 0;
+
+/**
+ * Reads an unsigned varint (at most 5 bytes, as Kafka's ByteUtils.readUnsignedVarint) from
+ * [p, p+available), of a part with `remaining` bytes left from p. Returns its length (the value
+ * is in varintValue), or VARINT_NEED / VARINT_MALFORMED / VARINT_TRUNCATED.
+ */
+// @ts-ignore: decorator
+@inline export function readUnsignedVarint(p: usize, available: i32, remaining: i32): i32 {
+  let v: u32 = 0;
   for (let i = 0; i < 5; i++) {
-    if (i >= available) {
-      out.length = 0;
-      return;
-    }
-    const b = <u32>load<u8>(ptr + <usize>i);
-    value |= (b & 0x7f) << shift;
+    if (i >= remaining) return VARINT_TRUNCATED;
+    if (i >= available) return VARINT_NEED;
+    const b = <u32>load<u8>(p + <usize>i);
+    if (i == 4 && b > 0x0f) return VARINT_MALFORMED;
+    v |= (b & 0x7f) << (<u32>(7 * i));
     if ((b & 0x80) == 0) {
-      if (i == 4 && b > 0x0f) break; // more than 32 bits
-      out.value = value;
-      out.length = i + 1;
-      return;
+      varintValue = v;
+      return i + 1;
     }
-    shift += 7;
   }
-  out.length = -1;
+  return VARINT_MALFORMED;
 }
-
 
 /**
  * True when [ptr, ptr+length) is ASCII and spells `s` (what String.UTF8.decode would return):

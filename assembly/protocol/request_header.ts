@@ -1,16 +1,14 @@
 // Request header v0/v1/v2: api_key, api_version, correlation_id, then (v1+) client_id as a
-// nullable int16-length string, then (v2, flexible APIs) tagged fields. ControlledShutdown v0
-// is the one request that still uses header v0.
-import { Stepper } from "../framer/stepper";
+// nullable int16-length string, then (v2, flexible APIs) tagged fields. Which version an API
+// version's header is comes from the generated tables (protocol/generated/apis.ts).
+import { Stepper } from "./stepper";
 import { readI16, readI32, sameAscii } from "./primitives";
 import { validUtf8Prefix } from "./utf8";
-import { isFlexible } from "./api_table";
+import { requestHeaderVersion } from "./api_table";
 import { TaggedFieldSkipper, stepTaggedFields } from "./tagged_fields";
 
 /** Longest client id kept for labels and policy; the rest is skipped by count. */
 export const CLIENT_ID_KEEP: i32 = 255;
-
-const API_CONTROLLED_SHUTDOWN: i16 = 7;
 
 const S_FIXED: i32 = 0;
 const S_CLIENT_ID_LENGTH: i32 = 1;
@@ -21,9 +19,10 @@ export class RequestHeader extends Stepper {
   apiKey: i16 = 0;
   apiVersion: i16 = 0;
   correlationId: i32 = 0;
+  /** Header version: 0 (no client id), 1, or 2 (tagged fields after the client id). */
+  version: i32 = 1;
   /** null when the client sent a null client id (or header v0). */
   clientId: string | null = null;
-  clientIdTruncated: bool = false;
   clientIdInvalidUtf8: bool = false;
   private state: i32 = S_FIXED;
   private clientIdLength: i32 = 0;
@@ -35,7 +34,6 @@ export class RequestHeader extends Stepper {
     this.resetState(frameLength);
     this.state = S_FIXED;
     this.clientId = null;
-    this.clientIdTruncated = false;
     this.clientIdInvalidUtf8 = false;
     this.tags.reset();
   }
@@ -49,7 +47,8 @@ export class RequestHeader extends Stepper {
       this.apiKey = readI16(p);
       this.apiVersion = readI16(p + 2);
       this.correlationId = readI32(p + 4);
-      if (this.apiKey == API_CONTROLLED_SHUTDOWN && this.apiVersion == 0) this.done = true;
+      this.version = requestHeaderVersion(this.apiKey, this.apiVersion);
+      if (this.version == 0) this.done = true; // no client id
       else this.state = S_CLIENT_ID_LENGTH;
       return 8;
     }
@@ -89,24 +88,23 @@ export class RequestHeader extends Stepper {
         this.clientIdInvalidUtf8 = false; // ASCII is valid UTF-8
         this.clientId = this.lastClientId; // no new string per request
       } else {
-        this.clientIdInvalidUtf8 = validUtf8Prefix(p, keep, keep < this.clientIdLength) < 0;
-        const id = String.UTF8.decodeUnsafe(p, <usize>keep);
+        // A kept prefix that cuts a character ends before it, as the body decoder's strings do.
+        const valid = validUtf8Prefix(p, keep, keep < this.clientIdLength);
+        this.clientIdInvalidUtf8 = valid < 0;
+        const id = String.UTF8.decodeUnsafe(p, <usize>(valid < 0 ? keep : valid));
         this.clientId = id;
         this.lastClientId = id;
       }
       this.afterClientId();
       const rest = this.clientIdLength - keep;
-      if (rest > 0) {
-        this.clientIdTruncated = true;
-        this.skip(rest, "RequestHeader.ClientId", keep);
-      }
+      if (rest > 0) this.skip(rest, "RequestHeader.ClientId", keep);
       return keep;
     }
     return stepTaggedFields(this, this.tags, p, available, "RequestHeader._tagged_fields");
   }
 
   private afterClientId(): void {
-    if (isFlexible(this.apiKey, this.apiVersion)) this.state = S_TAGS;
+    if (this.version >= 2) this.state = S_TAGS;
     else this.done = true;
   }
 }

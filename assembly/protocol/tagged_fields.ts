@@ -1,73 +1,59 @@
-// Skips a tagged-field section of a flexible header: varint count, then per field a varint tag,
-// a varint size and `size` bytes, skipped by count. Resumable like a Stepper.
-import { readUnsignedVarint, Varint } from "./primitives";
-import { Stepper } from "../framer/stepper";
+// Tagged-field sections (flexible versions): a varint count, then per field a varint tag, a varint
+// size and `size` bytes. The readers here validate a section's count and each field's header the
+// same way for the headers (TaggedFieldSkipper, below) and the body decoder (codec/decoder.ts).
+import { readUnsignedVarint, varintValue, VARINT_NEED, VARINT_TRUNCATED } from "./primitives";
+import { Stepper } from "./stepper";
 
-const varint = new Varint();
+/** readTaggedFieldCount / readTaggedFieldHeader: the count, or a field's size, exceeds the bytes left. */
+export const TAGGED_TOO_LONG: i32 = -3;
 
-export const TAGS_DONE: i32 = -1;
-export const TAGS_NEED_MORE: i32 = -2;
-export const TAGS_MALFORMED: i32 = -3;
+/** What readTaggedFieldCount / readTaggedFieldHeader read last. */
+export let taggedCount: i32 = 0;
+export let taggedTag: u32 = 0;
+export let taggedSize: i32 = 0;
 
+/**
+ * Reads a section's field count at p (`remaining` bytes left in the part): its length, or
+ * VARINT_NEED / VARINT_MALFORMED / VARINT_TRUNCATED, or TAGGED_TOO_LONG when more fields are
+ * announced than bytes are left.
+ */
+// @ts-ignore: decorator
+@inline export function readTaggedFieldCount(p: usize, available: i32, remaining: i32): i32 {
+  const r = readUnsignedVarint(p, available, remaining);
+  if (r <= 0) return r;
+  if (<i64>varintValue > <i64>(remaining - r)) return TAGGED_TOO_LONG;
+  taggedCount = <i32>varintValue;
+  return r;
+}
+
+/** Reads one field's tag and size at p: the header's length (then `taggedSize` bytes follow), or an error as above. */
+export function readTaggedFieldHeader(p: usize, available: i32, remaining: i32): i32 {
+  const r1 = readUnsignedVarint(p, available, remaining);
+  if (r1 <= 0) return r1;
+  const tag = varintValue;
+  const r2 = readUnsignedVarint(p + <usize>r1, available - r1, remaining - r1);
+  if (r2 <= 0) return r2;
+  const h = r1 + r2;
+  if (<i64>varintValue > <i64>(remaining - h)) return TAGGED_TOO_LONG;
+  taggedTag = tag;
+  taggedSize = <i32>varintValue;
+  return h;
+}
+
+/** The failure reason of a reader's error code. */
+export function taggedFieldError(code: i32, countRead: bool): string {
+  if (code == TAGGED_TOO_LONG) return countRead ? "tagged field size exceeds remaining bytes" : "tagged field count exceeds remaining bytes";
+  if (code == VARINT_TRUNCATED) return "truncated";
+  return "malformed varint";
+}
+
+/** Skips a header's tagged-field section, one field per step (no header field is known). */
 export class TaggedFieldSkipper {
   /** Fields left to read; -1 before the count is read. */
   remaining: i32 = -1;
-  lastTag: i64 = -1;
-  skipBytes: i32 = 0;
-  error: string = "";
 
   reset(): void {
     this.remaining = -1;
-    this.lastTag = -1;
-    this.skipBytes = 0;
-    this.error = "";
-  }
-
-  /**
-   * Reads from [ptr, ptr+available). Returns bytes consumed (>= 0) with `skipBytes` set when a
-   * field body must be skipped, or TAGS_DONE / TAGS_NEED_MORE / TAGS_MALFORMED.
-   * `frameLeft` bounds what the section may claim.
-   */
-  advance(ptr: usize, available: i32, frameLeft: i32): i32 {
-    this.skipBytes = 0;
-    if (this.remaining == 0) return TAGS_DONE;
-    if (this.remaining < 0) {
-      readUnsignedVarint(ptr, available, varint);
-      if (varint.length == 0) return TAGS_NEED_MORE;
-      if (varint.length < 0 || varint.value > <u32>frameLeft) {
-        this.error = "bad tagged field count";
-        return TAGS_MALFORMED;
-      }
-      this.remaining = <i32>varint.value;
-      return varint.length;
-    }
-    readUnsignedVarint(ptr, available, varint);
-    if (varint.length == 0) return TAGS_NEED_MORE;
-    if (varint.length < 0) {
-      this.error = "bad tag varint";
-      return TAGS_MALFORMED;
-    }
-    const tag = <i64>varint.value;
-    const tagLength = varint.length;
-    if (tag <= this.lastTag) {
-      this.error = "tags out of order";
-      return TAGS_MALFORMED;
-    }
-    readUnsignedVarint(ptr + <usize>tagLength, available - tagLength, varint);
-    if (varint.length == 0) return TAGS_NEED_MORE;
-    if (varint.length < 0) {
-      this.error = "bad tagged field size varint";
-      return TAGS_MALFORMED;
-    }
-    const consumed = tagLength + varint.length;
-    if (<i64>varint.value > <i64>(frameLeft - consumed)) {
-      this.error = "tagged field size runs past the end of the frame";
-      return TAGS_MALFORMED;
-    }
-    this.lastTag = tag;
-    this.remaining--;
-    this.skipBytes = <i32>varint.value;
-    return consumed;
   }
 }
 
@@ -75,22 +61,26 @@ export class TaggedFieldSkipper {
  * One step of a header's tagged-field section on behalf of `owner`. Returns the bytes consumed;
  * the owner returns to the framer when it then needs bytes, must skip, failed or is done.
  */
-export function stepTaggedFields(owner: Stepper, tags: TaggedFieldSkipper, ptr: usize, available: i32, field: string): i32 {
-  const r = tags.advance(ptr, available, owner.limit - owner.position);
-  if (r == TAGS_DONE) {
+export function stepTaggedFields(owner: Stepper, tags: TaggedFieldSkipper, p: usize, available: i32, field: string): i32 {
+  if (tags.remaining == 0) {
     owner.done = true;
     return 0;
   }
-  if (r == TAGS_NEED_MORE) {
-    const want = min(10, owner.limit - owner.position);
-    if (want <= available) owner.fail(field, "truncated varint");
-    else owner.need(want, field);
+  const left = owner.limit - owner.position;
+  const counting = tags.remaining < 0;
+  const r = counting ? readTaggedFieldCount(p, available, left) : readTaggedFieldHeader(p, available, left);
+  if (r == VARINT_NEED) {
+    owner.need(min(10, left), field);
     return 0;
   }
-  if (r == TAGS_MALFORMED) {
-    owner.fail(field, tags.error);
+  if (r < 0) {
+    owner.fail(field, taggedFieldError(r, !counting));
     return 0;
   }
-  if (tags.skipBytes > 0) owner.skip(tags.skipBytes, field, r);
+  if (counting) tags.remaining = taggedCount;
+  else {
+    tags.remaining--;
+    if (taggedSize > 0) owner.skip(taggedSize, field, r);
+  }
   return r;
 }

@@ -1,9 +1,17 @@
-// AssemblyScript test harness: runs BodyDecoder over a body placed in wasm memory, delivering it
-// in chunks (each chunk copied to a scratch area followed by poison bytes, so reads past the chunk
-// would show up as wrong results), honouring needBytes()/skipPending() like the framer does.
+// AssemblyScript test harness: the filter's own FrameAssembler drives the real BodyDecoder, as in
+// the module. decode() wraps one body in a frame (a request header, or a response header whose
+// request the listener has seen) and feeds it in chunks; the replay functions feed whole captured
+// connections, both directions, matching responses to requests by correlation id.
 import { BodyDecoder } from "../../assembly/codec/decoder";
-import { API_COUNT, apiName, requestHeaderVersion, responseHeaderVersion, isValidVersion } from "../../assembly/codec/generated/apis";
 import { DecodeSink, RecordsInfo } from "../../assembly/codec/sink";
+import { FrameAssembler } from "../../assembly/framer/frame_assembler";
+import { FrameListener, DIRECTION_REQUEST, DIRECTION_RESPONSE } from "../../assembly/framer/frame_listener";
+import { RequestHeader } from "../../assembly/protocol/request_header";
+import { ResponseHeader } from "../../assembly/protocol/response_header";
+import { Stepper } from "../../assembly/protocol/stepper";
+import { ByteSource } from "../../assembly/bytes/byte_source";
+import { API_COUNT, apiName, requestHeaderVersion, responseHeaderVersion, isValidVersion } from "../../assembly/protocol/generated/apis";
+import { requestHeaderVersion as filterRequestHeader, responseHeaderVersion as filterResponseHeader } from "../../assembly/protocol/api_table";
 
 class LogSink extends DecodeSink {
   log: string[] = [];
@@ -31,73 +39,206 @@ function hex64(v: u64): string {
   return s;
 }
 
+let maxNeed: i32 = 0;
+
+/** The real decoder, noting the most contiguous bytes it ever asked for. */
+class MeasuredDecoder extends BodyDecoder {
+  step(ptr: usize, length: i32): i32 {
+    const n = super.step(ptr, length);
+    if (this.needBytes > maxNeed) maxNeed = this.needBytes;
+    return n;
+  }
+}
+
+class Source extends ByteSource {
+  ptr: usize = 0;
+  length: i32 = 0;
+  size(): i32 { return this.length; }
+  copyTo(start: i32, length: i32, dest: usize): i32 {
+    if (start < 0 || length <= 0 || start >= this.length) return 0;
+    const n = min(length, this.length - start);
+    memory.copy(dest, this.ptr + <usize>start, <usize>n);
+    return n;
+  }
+}
+
+const STATUS_UNKNOWN: i32 = 0;
+const STATUS_DONE: i32 = 1;
+const STATUS_FAILED: i32 = 2;
+
+/** Decodes every body the framer finds, as the filter's session does; responses are matched by correlation id. */
+class HarnessListener extends FrameListener {
+  decoder: MeasuredDecoder = new MeasuredDecoder();
+  sink: LogSink = new LogSink();
+  /** Requests awaiting their response: correlation id, api key, version (Kafka answers in order). */
+  pending: i32[] = [];
+  private matchedKey: i32 = -1;
+  private matchedVersion: i32 = 0;
+  // the last frame
+  status: i32 = STATUS_UNKNOWN;
+  apiKey: i32 = -1;
+  version: i32 = 0;
+  consumed: i32 = 0;
+  field: string = "";
+  reason: string = "";
+  offset: i32 = 0;
+  // replay totals
+  frames: i32 = 0;
+  decoded: i32 = 0;
+  report: string[] = [];
+
+  private begin(apiKey: i32, version: i32, isResponse: bool, bodyLength: i32): Stepper | null {
+    this.apiKey = apiKey;
+    this.version = version;
+    this.status = STATUS_UNKNOWN;
+    this.consumed = 0;
+    this.field = "";
+    this.reason = "";
+    if (!this.decoder.begin(<i16>apiKey, <i16>version, isResponse, bodyLength, this.sink)) return null;
+    this.status = STATUS_FAILED; // until the frame ends decoded
+    return this.decoder;
+  }
+
+  onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
+    this.pending.push(h.correlationId);
+    this.pending.push(h.apiKey);
+    this.pending.push(h.apiVersion);
+    return this.begin(h.apiKey, h.apiVersion, false, frameLength - h.position);
+  }
+
+  onResponseCorrelation(correlationId: i32): i32 {
+    this.matchedKey = -1;
+    for (let i = 0; i < this.pending.length; i += 3) {
+      if (this.pending[i] != correlationId) continue;
+      this.matchedKey = this.pending[i + 1];
+      this.matchedVersion = this.pending[i + 2];
+      this.pending.splice(0, i + 3);
+      return filterResponseHeader(this.matchedKey, this.matchedVersion);
+    }
+    return 0;
+  }
+
+  onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
+    if (this.matchedKey < 0) {
+      this.report.push("response #" + h.correlationId.toString() + ": no request");
+      this.status = STATUS_UNKNOWN;
+      return null;
+    }
+    return this.begin(this.matchedKey, this.matchedVersion, true, frameLength - h.position);
+  }
+
+  onFrameEnd(direction: i32, frameLength: i32, bodyDecoded: bool): void {
+    this.frames++;
+    if (bodyDecoded) {
+      this.status = STATUS_DONE;
+      this.consumed = this.decoder.position;
+      this.decoded++;
+    } else if (this.status == STATUS_UNKNOWN) {
+      this.report.push((direction == DIRECTION_REQUEST ? "request" : "response") + ": api " + this.apiKey.toString() + " v" + this.version.toString() + " unknown");
+    }
+  }
+
+  onMalformed(direction: i32, part: string, field: string, reason: string, offset: i32): void {
+    this.status = STATUS_FAILED;
+    this.field = field;
+    this.reason = reason;
+    this.offset = offset;
+    this.report.push((direction == DIRECTION_REQUEST ? "request " : "response ") + apiName(this.apiKey) + " v" + this.version.toString() + " " + part + " " + field + ": " + reason + " @" + offset.toString());
+  }
+
+  onFramingLost(direction: i32, reason: string, streamOffset: i64): void {
+    this.report.push((direction == DIRECTION_REQUEST ? "request" : "response") + " framing lost at " + streamOffset.toString() + ": " + reason);
+  }
+}
+
 let input: usize = 0;
 let inputCap: i32 = 0;
-let scratch: usize = 0;
-let scratchCap: i32 = 0;
-const POISON: i32 = 64;
+let frame: usize = 0;
+let frameCap: i32 = 0;
 
 export function inputBuffer(n: i32): usize {
   if (n > inputCap) { input = heap.alloc(<usize>n); inputCap = n; }
   return input;
 }
 
-const dec = new BodyDecoder();
+let listener = new HarnessListener();
 let lastLog: string = "";
-let consumedTotal: i32 = 0;
-let maxNeed: i32 = 0;
-let steps: i32 = 0;
+const source = new Source();
 
-/**
- * Decodes input[0, len). chunk: normal chunk size (0 = everything); split: if > 0 the first chunk ends
- * there. Returns 1 done, 2 failed, 0 unknown api/version, 3 stuck (decoder contract violation).
- */
-export function decode(len: i32, apiKey: i32, version: i32, isResponse: bool, chunk: i32, split: i32): i32 {
-  const sink = new LogSink();
-  consumedTotal = 0; maxNeed = 0; steps = 0; lastLog = "";
-  if (!dec.begin(<i16>apiKey, <i16>version, isResponse, len, sink)) return 0;
-  let off = 0;
-  let need = 0;
-  let first = true;
-  while (true) {
-    let want = chunk <= 0 ? len - off : chunk;
-    if (first && split > 0) want = split;
-    first = false;
-    let give = max(want, need);
-    if (give > len - off) give = len - off;
-    if (give + POISON > scratchCap) {
-      scratchCap = max(give + POISON, 4096);
-      scratch = heap.alloc(<usize>scratchCap);
-    }
-    memory.copy(scratch, input + <usize>off, <usize>give);
-    memory.fill(scratch + <usize>give, 0xa5, <usize>POISON);
-    const n = dec.step(scratch, give);
-    steps++;
-    if (n < 0 || n > give) { lastLog = sink.log.join("\n"); return 3; }
-    off += n;
-    if (dec.isDone() || dec.isFailed()) break;
-    const skip = dec.skipPending();
-    need = dec.needBytes();
-    if (need > maxNeed) maxNeed = need;
-    if (skip > 0) {
-      if (need != 0 || off + skip > len) { lastLog = sink.log.join("\n"); return 3; }
-      off += skip;
-    } else if (need <= 0 || need <= give - n || need > len - off) {
-      lastLog = sink.log.join("\n"); return 3;
-    }
-    if (steps > 10000000) { lastLog = sink.log.join("\n"); return 3; }
-  }
-  consumedTotal = off;
-  lastLog = sink.log.join("\n");
-  return dec.isDone() ? 1 : 2;
+function feed(framer: FrameAssembler, ptr: usize, length: i32): void {
+  source.ptr = ptr;
+  source.length = length;
+  framer.feed(source);
 }
 
-export function consumed(): i32 { return consumedTotal; }
+function put16(p: usize, v: i32): void { store<u16>(p, bswap<u16>(<u16>v)); }
+function put32(p: usize, v: i32): void { store<u32>(p, bswap<u32>(<u32>v)); }
+
+/**
+ * Decodes input[0, len) as the body of one request (or response) of apiKey/version, framed with
+ * its header and fed to a FrameAssembler. chunk: normal chunk size (0 = everything); split: if > 0
+ * the first chunk ends that many body bytes in. Returns 1 done, 2 failed, 0 unknown api/version.
+ */
+export function decode(len: i32, apiKey: i32, version: i32, isResponse: bool, chunk: i32, split: i32): i32 {
+  listener = new HarnessListener();
+  maxNeed = 0;
+  const headerVersion = isResponse ? filterResponseHeader(apiKey, version) : filterRequestHeader(apiKey, version);
+  const header = isResponse ? 4 + (headerVersion >= 1 ? 1 : 0) : 8 + (headerVersion >= 1 ? 2 : 0) + (headerVersion >= 2 ? 1 : 0);
+  const total = 4 + header + len;
+  if (total > frameCap) { frame = heap.alloc(<usize>total); frameCap = total; }
+  put32(frame, header + len);
+  if (isResponse) {
+    put32(frame + 4, 7);
+    if (headerVersion >= 1) store<u8>(frame + 8, 0);
+    listener.pending = [7, apiKey, version];
+  } else {
+    put16(frame + 4, apiKey);
+    put16(frame + 6, version);
+    put32(frame + 8, 7);
+    if (headerVersion >= 1) put16(frame + 12, -1); // null client id
+    if (headerVersion >= 2) store<u8>(frame + 14, 0); // no tagged fields
+  }
+  memory.copy(frame + <usize>(4 + header), input, <usize>len);
+  const framer = new FrameAssembler(isResponse ? DIRECTION_RESPONSE : DIRECTION_REQUEST, listener);
+  let off = 0;
+  while (off < total) {
+    let n = chunk <= 0 ? total - off : chunk;
+    if (off == 0 && split > 0) n = 4 + header + split;
+    n = min(n, total - off);
+    feed(framer, frame + <usize>off, n);
+    off += n;
+  }
+  framer.release();
+  lastLog = listener.sink.log.join("\n");
+  return listener.status;
+}
+
+export function consumed(): i32 { return listener.consumed; }
 export function maxNeedBytes(): i32 { return maxNeed; }
 export function events(): string { return lastLog; }
-export function errorField(): string { return dec.errorField(); }
-export function errorReason(): string { return dec.errorReason(); }
-export function errorOffset(): i32 { return dec.errorOffset(); }
+export function errorField(): string { return listener.field; }
+export function errorReason(): string { return listener.reason; }
+export function errorOffset(): i32 { return listener.offset; }
+
+// Replay of captured connections: both directions of one connection through two framers.
+let requests: FrameAssembler = new FrameAssembler(DIRECTION_REQUEST, listener);
+let responses: FrameAssembler = new FrameAssembler(DIRECTION_RESPONSE, listener);
+
+export function replayBegin(): void {
+  listener = new HarnessListener();
+  requests = new FrameAssembler(DIRECTION_REQUEST, listener);
+  responses = new FrameAssembler(DIRECTION_RESPONSE, listener);
+}
+/** Feeds input[from, from+length) as one data callback of a direction (0 requests, 1 responses). */
+export function replayFeed(direction: i32, from: i32, length: i32): void {
+  feed(direction == DIRECTION_REQUEST ? requests : responses, input + <usize>from, length);
+}
+export function replayFrames(): i32 { return listener.frames; }
+export function replayDecoded(): i32 { return listener.decoded; }
+export function replayInFrame(): bool { return requests.inFrame() || responses.inFrame(); }
+/** What went wrong, one line per frame; and the decoded events of every frame. */
+export function replayReport(): string { return listener.report.join("\n"); }
+export function replayEvents(): string { return listener.sink.log.join("\n"); }
 
 // API tables, for checking against the specs
 export function apiCount(): i32 { return API_COUNT; }

@@ -6,13 +6,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
-import { DEFAULT_JAR } from "../../tools/codegen/spec.ts";
+import { kafkaClientsJar } from "../../tools/codegen/spec.ts";
 import { encodeBody, rng } from "./encoder.ts";
 import { loadApis, versionsOf } from "./layout.ts";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
-const jar = process.env.KAFKA_CLIENTS_JAR ?? DEFAULT_JAR;
-const haveJava = spawnSync("javac", ["-version"]).status === 0 && existsSync(jar);
+const jar = kafkaClientsJar();
+const haveJava = spawnSync("javac", ["-version"]).status === 0 && jar !== "" && existsSync(jar);
 
 test("Kafka's Java message classes parse and re-serialize every encoded body identically", { skip: !haveJava && "no javac or kafka-clients jar" }, () => {
   const out = join(ROOT, "build/test-codec/java");

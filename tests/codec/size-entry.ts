@@ -14,5 +14,5 @@ const dec = new BodyDecoder();
 export function run(apiKey: i32, version: i32, resp: bool, ptr: usize, len: i32): i64 {
   if (!dec.begin(<i16>apiKey, <i16>version, resp, len, sink)) return -1;
   dec.step(ptr, len);
-  return sink.n + dec.errorField().length;
+  return sink.n + dec.errorField.length;
 }

@@ -5,7 +5,7 @@ import { join, resolve, dirname } from "node:path";
 import { test } from "node:test";
 import { generate } from "../../tools/codegen/main.ts";
 import { flexibleFrom } from "../../tools/codegen/model.ts";
-import { loadApis, loadSpecFiles, versionsOf } from "./layout.ts";
+import { loadApiKeys, loadApis, loadSpecFiles, versionsOf } from "./layout.ts";
 import { Harness, harnessExports } from "./wasm.ts";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../..");
@@ -33,7 +33,7 @@ test("API tables: names, versions, header versions", () => {
 
 test("codegen-check: committed generated files equal the generator output", () => {
   const src = loadSpecFiles();
-  const g = generate(loadApis(src), src.origin);
+  const g = generate(loadApis(src), src.origin, loadApiKeys(src));
   for (const [rel, text] of g.files) {
     assert.equal(readFileSync(join(ROOT, rel), "utf8"), text, `${rel} is stale: run make codegen`);
   }

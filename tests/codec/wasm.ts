@@ -8,7 +8,7 @@ const OUT_DIR = join(ROOT, "build/test-codec");
 
 function newestSource(): number {
   let t = 0;
-  for (const d of ["assembly/codec", "assembly/codec/generated", "tests/codec"]) {
+  for (const d of ["assembly/bytes", "assembly/codec", "assembly/codec/generated", "assembly/framer", "assembly/protocol", "assembly/protocol/generated", "tests/codec"]) {
     for (const f of readdirSync(join(ROOT, d))) if (f.endsWith(".ts")) t = Math.max(t, statSync(join(ROOT, d, f)).mtimeMs);
   }
   return t;

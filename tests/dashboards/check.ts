@@ -1,75 +1,57 @@
-// Checks used by dashboards.test.ts: what the filter emits (read from the AssemblyScript source,
-// so a renamed metric breaks the dashboard/alert tests) and what PromQL expressions reference.
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+// Checks used by dashboards.test.ts: what the filter emits (its one table of metrics,
+// assembly/metrics/table.ts, loaded as it is, so a renamed metric breaks the dashboard/alert
+// tests) and what PromQL expressions reference.
+import { METRICS, type MetricDef } from "../../assembly/metrics/table.ts";
 
 export type Kind = "counter" | "gauge" | "histogram";
 
 export interface Emitted {
   /** Prometheus name (`kafka_` + base) → kind. */
   metrics: Map<string, Kind>;
-  /** Tag names (Prometheus label names) declared in names.ts. */
+  /** Label names any metric carries. */
   tags: Set<string>;
-  /** Base-name constants of names.ts: constant → base. */
-  constants: Map<string, string>;
+  /** Prometheus name → labels, in the stat name's order. */
+  labels: Map<string, string[]>;
 }
 
 /** Labels that come from the scrape or the histogram rendering, not from the filter. */
 export const SCRAPE_LABELS = ["pod", "namespace", "le"];
 
-const REGISTRY_KIND: Record<string, Kind> = { count: "counter", countBudgeted: "counter", gaugeAdd: "gauge", set: "gauge", setBudgeted: "gauge", record: "histogram" };
-const DEFINE_KIND: Record<string, Kind> = { COUNTER: "counter", GAUGE: "gauge", HISTOGRAM: "histogram" };
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
-
-/**
- * Reads names.ts (`export const NAME = "base";`; TAG_* are label names, PREFIX the prefix) and
- * the calls `registry.<count|gaugeAdd|set|record>(names.metricName(names.NAME, ...))` in the
- * sources, which give each metric its kind. A base name nobody records is not emitted.
- */
-export function emittedFrom(namesTs: string, sources: string[]): Emitted {
-  const constants = new Map<string, string>();
-  const tags = new Set<string>();
-  let prefix = "";
-  for (const m of namesTs.matchAll(/export\s+const\s+([A-Z0-9_]+)\s*=\s*"([^"]*)"\s*;/g)) {
-    const [, id, value] = m;
-    if (id === "PREFIX") prefix = value;
-    else if (id.startsWith("TAG_")) tags.add(value);
-    else constants.set(id, value);
-  }
-  if (prefix !== "kafka.") throw new Error(`names.ts: PREFIX is ${JSON.stringify(prefix)}, the Prometheus names below assume "kafka."`);
+/** What a table of metric definitions emits. */
+export function emittedFrom(table: MetricDef[]): Emitted {
   const metrics = new Map<string, Kind>();
-  // Metrics are recorded by name (`registry.count(names.metricName(names.X, …))`, and the
-  // series-budget forms countBudgeted / setBudgeted) or defined once and then updated by id
-  // (`registry.id(COUNTER, names.metricName(names.X, …))`, `registry.budgetedId(…)`,
-  // `new ApiSeries(HISTOGRAM, names.X)`).
-  const call = /(?:registry\.(count|countBudgeted|gaugeAdd|set|setBudgeted|record)\(\s*names\.metricName\(|(?:registry\.(?:id|budgetedId)|new\s+ApiSeries)\(\s*(COUNTER|GAUGE|HISTOGRAM)\s*,\s*(?:names\.metricName\(\s*)?)names\.([A-Z0-9_]+)/g;
-  for (const src of sources) {
-    for (const m of src.matchAll(call)) {
-      const base = constants.get(m[3]);
-      if (base === undefined) throw new Error(`names.${m[3]} is recorded but not defined in names.ts`);
-      const name = "kafka_" + base;
-      const kind = m[1] ? REGISTRY_KIND[m[1]] : DEFINE_KIND[m[2]];
-      const before = metrics.get(name);
-      if (before !== undefined && before !== kind) throw new Error(`${name} is recorded both as ${before} and ${kind}`);
-      metrics.set(name, kind);
-    }
+  const labels = new Map<string, string[]>();
+  const tags = new Set<string>();
+  for (const d of table) {
+    const name = "kafka_" + d.name;
+    if (metrics.has(name)) throw new Error(`${name} is defined twice in assembly/metrics/table.ts`);
+    if (!["counter", "gauge", "histogram"].includes(d.kind)) throw new Error(`${name}: kind ${d.kind}`);
+    metrics.set(name, d.kind as Kind);
+    labels.set(name, d.labels);
+    for (const l of d.labels) tags.add(l);
   }
-  return { metrics, tags, constants };
+  return { metrics, tags, labels };
 }
 
-export function emittedByRepo(root: string): Emitted {
-  const namesTs = readFileSync(join(root, "assembly/metrics/names.ts"), "utf8");
-  const sources = tsFiles(join(root, "assembly")).map((p) => readFileSync(p, "utf8"));
-  return emittedFrom(namesTs, sources);
+/** The filter's metrics (the root argument is kept for callers that name the checkout). */
+export function emittedByRepo(_root: string): Emitted {
+  return emittedFrom(METRICS);
+}
+
+export const README_METRICS_BEGIN = "<!-- metrics:begin (make metrics-readme, from assembly/metrics/table.ts) -->";
+export const README_METRICS_END = "<!-- metrics:end -->";
+
+/** The README's table of metrics, rendered from a table of metric definitions. */
+export function readmeMetricsTable(table: MetricDef[]): string {
+  const rows = table.map((d) => `| \`kafka_${d.name}\` | ${d.kind} | ${d.labels.join(", ")} | ${d.help} |`);
+  return [README_METRICS_BEGIN, "| metric | type | labels | meaning |", "|---|---|---|---|", ...rows, README_METRICS_END].join("\n");
+}
+
+/** The README with its table of metrics replaced by `section`. */
+export function spliceReadmeMetrics(readme: string, section: string): string {
+  const a = readme.indexOf(README_METRICS_BEGIN), b = readme.indexOf(README_METRICS_END);
+  if (a < 0 || b < a) throw new Error("README.md lacks the metrics:begin / metrics:end markers");
+  return readme.slice(0, a) + section + readme.slice(b + README_METRICS_END.length);
 }
 
 /** Replaces the contents of string literals (label values, regexes) with nothing. */
@@ -148,7 +130,7 @@ export function checkExpr(expr: string, emitted: Emitted, variableQuery = false)
       }
     }
     if (kind === undefined) {
-      errors.push(`${r.token} is not emitted by the filter (assembly/metrics/names.ts)`);
+      errors.push(`${r.token} is not emitted by the filter (assembly/metrics/table.ts)`);
       continue;
     }
     if (kind === "histogram" && name === r.token) errors.push(`${r.token} is a histogram: query ${r.token}_bucket, _sum or _count`);

@@ -17,8 +17,11 @@ import {
   labelReferences,
   stripStrings,
   SCRAPE_LABELS,
+  readmeMetricsTable,
+  spliceReadmeMetrics,
 } from "./check.ts";
 import { dashboardText } from "../../istio/dashboards/generate.ts";
+import { METRICS, MetricDef } from "../../assembly/metrics/table.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
@@ -65,7 +68,7 @@ function metricsOf(expr: string): Set<string> {
   return out;
 }
 
-test("the emitted set is read from the filter source", () => {
+test("the emitted set is the filter's table of metrics", () => {
   // Sanity of the parser itself: the metrics every panel family depends on, with their kinds.
   assert.ok(emitted.metrics.size >= 25, `only ${emitted.metrics.size} metrics found`);
   assert.equal(emitted.metrics.get("kafka_requests_total"), "counter");
@@ -189,7 +192,7 @@ test("rules: the required alerts exist", () => {
 });
 
 test("rules: old-protocol thresholds are exactly the versions below Kafka 4.1.1's minimums", () => {
-  const mins = minVersions(read("assembly/codec/generated/apis.ts"));
+  const mins = minVersions(read("assembly/protocol/generated/apis.ts"));
   let checked = 0;
   for (const r of rules) {
     for (const m of r.expr.matchAll(/kafka_requests_total\{([^}]*)\}/g)) {
@@ -205,13 +208,21 @@ test("rules: old-protocol thresholds are exactly the versions below Kafka 4.1.1'
   assert.ok(checked >= 2, "Produce and Fetch thresholds");
 });
 
-test("docs/metrics.md documents every emitted metric with its kind", () => {
+test("README.md: the table of metrics is the filter's table (make metrics-readme)", () => {
+  const readme = read("README.md");
+  assert.equal(spliceReadmeMetrics(readme, readmeMetricsTable(METRICS)), readme);
+});
+
+test("docs/metrics.md documents every metric of the table with its kind and labels", () => {
   const doc = read("docs/metrics.md");
   const errors: string[] = [];
   for (const [name, kind] of emitted.metrics) {
     const row = doc.split("\n").find((l) => l.startsWith(`| \`${name}\``));
+    const labels = emitted.labels.get(name)!;
+    const cell = labels.length === 0 ? "| (none) |" : `| ${labels.map((l) => `\`${l}\``).join(", ")} |`;
     if (!row) errors.push(`${name} has no table row`);
     else if (!row.includes(`| ${kind} |`)) errors.push(`${name}: kind ${kind} not in its row`);
+    else if (!row.includes(cell)) errors.push(`${name}: labels ${cell} not in its row`);
   }
   for (const t of emitted.tags) if (!doc.includes(`\`${t}\``)) errors.push(`tag ${t} not documented`);
   assert.deepEqual(errors, []);
@@ -231,10 +242,9 @@ test("checks reject what they should", () => {
   assert.equal(stripStrings(`x{a="b}c"}`), `x{a=""}`);
   assert.deepEqual(SCRAPE_LABELS.includes("le"), true);
 
-  // A renamed metric in names.ts makes the dashboard's queries fail.
-  const renamed = read("assembly/metrics/names.ts").replace(`REQUESTS_TOTAL = "requests_total"`, `REQUESTS_TOTAL = "request_count"`);
-  const sources = [read("assembly/metrics/kafka_metrics.ts")];
-  const e2 = emittedFrom(renamed, sources);
+  // A metric renamed in the table makes the dashboard's queries fail.
+  const renamed = METRICS.map((d) => (d.name === "requests_total" ? new MetricDef("request_count", d.kind, d.labels, d.help) : d));
+  const e2 = emittedFrom(renamed);
   assert.ok(e2.metrics.has("kafka_request_count") && !e2.metrics.has("kafka_requests_total"));
   const errs = queryPanels.flatMap((p) => (p.targets ?? []).flatMap((t) => checkExpr(t.expr, e2)));
   assert.ok(errs.some((e) => e.startsWith("kafka_requests_total is not emitted")));

@@ -3,7 +3,9 @@
 # Every value can be overridden from the environment.
 
 KAFKA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+# The one Kafka version of the project (broker, Java client, generated protocol tables, error
+# names): the kafka.version property of pom.xml.
+KAFKA_VERSION="${KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_DIR/pom.xml")}"
 KAFKA_CACHE="${KAFKA_CACHE:-$HOME/.cache/kafka-envoy-wasm}"
 KAFKA_JARS="${KAFKA_JARS:-$KAFKA_CACHE/jars-$KAFKA_VERSION}"
 KAFKA_WORK="${KAFKA_WORK:-/tmp/kafka-envoy-wasm}"
@@ -46,6 +48,13 @@ kafka_deps() {
   echo "$want" > "$KAFKA_JARS.tmp/.stamp"
   rm -rf "$KAFKA_JARS"
   mv "$KAFKA_JARS.tmp" "$KAFKA_JARS"
+}
+
+# kafka_clients_jar: print the path of the cached kafka-clients jar (its common/message/*.json
+# are the protocol specs tools/codegen reads), fetching the jars first if needed.
+kafka_clients_jar() {
+  kafka_deps || return 1
+  printf '%s\n' "$KAFKA_JARS/kafka-clients-$KAFKA_VERSION.jar"
 }
 
 # kafka_classpath: print the classpath (all cached jars), fetching them first if needed.

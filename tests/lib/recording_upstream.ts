@@ -2,7 +2,7 @@
 // check that the filter forwarded exactly what the client sent. It either echoes what it gets
 // (bad-input suites: the same bytes come back as "responses") or relays to a real broker, in which
 // case it also writes Kafka capture files (conn-N-request.bin / conn-N-response.bin: the frames of
-// each direction, as read) for tests/e2e/captures.ts.
+// each direction, as read) for tests/codec/replay.ts.
 import net from 'node:net';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,9 +1,8 @@
 import { FrameAssembler } from "../../assembly/framer/frame_assembler";
 import { DIRECTION_REQUEST, DIRECTION_RESPONSE, FRAME_DECODE, FRAME_OPAQUE, FRAME_PEEK } from "../../assembly/framer/frame_listener";
-import { MemorySource } from "../../assembly/bytes/byte_source";
-import { Bytes, requestFrame, concat, Recorder, feedSplit, sameEvents } from "./helpers";
+import { Bytes, requestFrame, concat, Recorder, feedSplit, sameEvents, MemorySource } from "./helpers";
 import { RequestHeader } from "../../assembly/protocol/request_header";
-import { Stepper } from "../../assembly/framer/stepper";
+import { Stepper } from "../../assembly/protocol/stepper";
 
 function sampleStream(): u8[] {
   return concat([
@@ -88,7 +87,21 @@ describe("framer: requests", () => {
       const r = new Recorder();
       feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, [cut]);
       expect(r.events.length).toBe(2);
-      expect(r.events[0].endsWith("(truncated)")).toBe(true);
+      expect(r.events[0]).toBe("req 18v3 #9 " + id.substring(0, 255));
+      expect(r.events[1]).toBe("req 18v3 #10 next");
+    }
+  });
+
+  it("cuts a long client id before a character the 255th byte splits, as valid UTF-8", () => {
+    let id = "";
+    for (let i = 0; i < 254; i++) id += "x";
+    const kept = id;
+    for (let i = 0; i < 10; i++) id += "π"; // 2 bytes each: the first spans bytes 254 and 255
+    const stream = concat([requestFrame(18, 3, 9, id, 3), requestFrame(18, 3, 10, "next", 0)]);
+    for (let cut = 1; cut < stream.length; cut += 31) {
+      const r = new Recorder();
+      feedSplit(new FrameAssembler(DIRECTION_REQUEST, r), stream, [cut]);
+      expect(r.events[0]).toBe("req 18v3 #9 " + kept);
       expect(r.events[1]).toBe("req 18v3 #10 next");
     }
   });

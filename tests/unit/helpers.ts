@@ -1,11 +1,27 @@
 // Test helpers: a frame builder and a listener that records what the framer reports.
 import { FrameListener } from "../../assembly/framer/frame_listener";
-import { Stepper } from "../../assembly/framer/stepper";
+import { Stepper } from "../../assembly/protocol/stepper";
 import { RequestHeader } from "../../assembly/protocol/request_header";
 import { ResponseHeader } from "../../assembly/protocol/response_header";
 import { FrameAssembler } from "../../assembly/framer/frame_assembler";
-import { MemorySource } from "../../assembly/bytes/byte_source";
-import { isFlexible } from "../../assembly/protocol/api_table";
+import { ByteSource } from "../../assembly/bytes/byte_source";
+import { requestHeaderVersion } from "../../assembly/protocol/api_table";
+
+/** A ByteSource over VM memory. */
+export class MemorySource extends ByteSource {
+  constructor(public ptr: usize, public length: i32) {
+    super();
+  }
+  size(): i32 {
+    return this.length;
+  }
+  copyTo(start: i32, length: i32, dest: usize): i32 {
+    if (start < 0 || length <= 0 || start >= this.length) return 0;
+    const n = min(length, this.length - start);
+    memory.copy(dest, this.ptr + <usize>start, <usize>n);
+    return n;
+  }
+}
 
 export class Bytes {
   data: u8[] = [];
@@ -32,10 +48,11 @@ export class Bytes {
 /** A request frame: header v1 or v2 (flexible) with `bodySize` zero bytes of body. */
 export function requestFrame(apiKey: i32, version: i32, correlationId: i32, clientId: string | null, bodySize: i32): u8[] {
   const b = new Bytes().i16(apiKey).i16(version).i32(correlationId);
-  if (!(apiKey == 7 && version == 0)) {
+  const header = requestHeaderVersion(apiKey, version);
+  if (header >= 1) {
     if (clientId === null) b.i16(-1);
     else b.str(clientId as string);
-    if (isFlexible(apiKey, version)) b.varint(0);
+    if (header >= 2) b.varint(0);
   }
   b.zeros(bodySize);
   return b.frame();
@@ -55,11 +72,11 @@ export class Recorder extends FrameListener {
   lost: i32 = 0;
   onRequestHeader(h: RequestHeader, frameLength: i32): Stepper | null {
     const id = h.clientId;
-    this.events.push("req " + h.apiKey.toString() + "v" + h.apiVersion.toString() + " #" + h.correlationId.toString() + " " + (id === null ? "<null>" : id as string) + (h.clientIdTruncated ? " (truncated)" : ""));
+    this.events.push("req " + h.apiKey.toString() + "v" + h.apiVersion.toString() + " #" + h.correlationId.toString() + " " + (id === null ? "<null>" : id as string) + (h.clientIdInvalidUtf8 ? " (invalid UTF-8)" : ""));
     return null;
   }
-  resolveResponse(correlationId: i32): bool {
-    return this.flexibleResponses;
+  onResponseCorrelation(correlationId: i32): i32 {
+    return this.flexibleResponses ? 1 : 0;
   }
   onResponseHeader(h: ResponseHeader, frameLength: i32): Stepper | null {
     this.events.push("resp #" + h.correlationId.toString() + " len " + frameLength.toString());

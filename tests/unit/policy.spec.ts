@@ -1,7 +1,7 @@
 import { globMatch } from "../../assembly/policy/glob";
 import { parsePluginConfig } from "../../assembly/config/plugin_config";
 import { Policy, RULE_API_DENIED, RULE_API_VERSION, RULE_CLIENT_ID_DENIED, RULE_CLIENT_ID_MISSING, RULE_COMPRESSION, RULE_ACKS, RULE_RECORDS_SIZE, RULE_TRANSACTIONAL } from "../../assembly/policy/policy";
-import { MODE_AUDIT } from "../../assembly/policy/policy_config";
+import { MODE_AUDIT } from "../../assembly/config/policy_config";
 import { RecordsInfo } from "../../assembly/codec/sink";
 
 function policy(json: string): Policy {

@@ -1,14 +1,24 @@
-// Loads Kafka's JSON message specs (common/message/*.json) from the kafka-clients jar
-// (or a fallback directory) and parses version ranges. Used by the generator and by tests.
+// Loads Kafka's JSON message specs (common/message/*.json) from the kafka-clients jar of the
+// project's Kafka version (tests/kafka/pom.xml's kafka.version, the jar cache of
+// tests/kafka/kafka-deps.sh), or
+// from a directory of spec files named by KAFKA_MESSAGE_SPECS, and parses version ranges. Used by
+// the generator and by tests.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const KAFKA_VERSION = "4.1.1";
-export const DEFAULT_JAR = join(homedir(), ".m2/repository/org/apache/kafka/kafka-clients", KAFKA_VERSION,
-  `kafka-clients-${KAFKA_VERSION}.jar`);
-export const FALLBACK_DIR = "/work/shared/kafka-message-specs";
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const KAFKA_VERSION = process.env.KAFKA_VERSION ?? /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(join(ROOT, "tests/kafka/pom.xml"), "utf8"))![1];
+
+/** The cached kafka-clients jar (fetched by tests/kafka/kafka-deps.sh when missing); "" when it cannot be had. */
+export function kafkaClientsJar(): string {
+  try {
+    return execFileSync("bash", [join(ROOT, "tests/kafka/kafka-deps.sh"), "--clients-jar"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  } catch {
+    return "";
+  }
+}
 
 export interface Range { lo: number; hi: number } // hi = Infinity for "N+"; lo > hi for "none"
 
@@ -52,9 +62,16 @@ export function stripComments(text: string): string {
 
 export interface SpecSource { origin: string; files: Map<string, string> }
 
-export function loadSpecFiles(jar = process.env.KAFKA_CLIENTS_JAR ?? DEFAULT_JAR): SpecSource {
+export function loadSpecFiles(): SpecSource {
   const files = new Map<string, string>();
-  if (existsSync(jar)) {
+  const dir = process.env.KAFKA_MESSAGE_SPECS;
+  if (dir) {
+    for (const n of readdirSync(dir).filter((n) => n.endsWith(".json")))
+      files.set(n, readFileSync(join(dir, n), "utf8"));
+    if (files.size > 0) return { origin: `kafka-clients-${KAFKA_VERSION}.jar`, files };
+  }
+  const jar = kafkaClientsJar();
+  if (jar && existsSync(jar)) {
     const list = execFileSync("unzip", ["-Z1", jar], { encoding: "utf8", maxBuffer: 64 << 20 })
       .split("\n").filter((n) => /^common\/message\/[A-Za-z]+\.json$/.test(n));
     for (const n of list) {
@@ -63,15 +80,22 @@ export function loadSpecFiles(jar = process.env.KAFKA_CLIENTS_JAR ?? DEFAULT_JAR
     }
     if (files.size > 0) return { origin: `kafka-clients-${KAFKA_VERSION}.jar`, files };
   }
-  if (existsSync(FALLBACK_DIR)) {
-    for (const n of readdirSync(FALLBACK_DIR).filter((n) => n.endsWith(".json")))
-      files.set(n, readFileSync(join(FALLBACK_DIR, n), "utf8"));
-    if (files.size > 0) return { origin: FALLBACK_DIR, files };
-  }
-  throw new Error(`no Kafka message specs: run 'mvn -q dependency:get -Dartifact=org.apache.kafka:kafka-clients:${KAFKA_VERSION}'`);
+  throw new Error(`no Kafka message specs: tests/kafka/kafka-deps.sh could not fetch kafka-clients ${KAFKA_VERSION} (or set KAFKA_MESSAGE_SPECS to a directory of its common/message/*.json)`);
 }
 
 export interface ApiSpec { apiKey: number; name: string; request: RawMessage; response: RawMessage }
+
+/** Every API key a request spec names, with its name, including APIs removed ("none") in this version. */
+export function loadApiKeys(src: SpecSource = loadSpecFiles()): Array<{ apiKey: number; name: string; removed: boolean }> {
+  const out: Array<{ apiKey: number; name: string; removed: boolean }> = [];
+  for (const [, text] of src.files) {
+    const m = JSON.parse(stripComments(text)) as RawMessage;
+    if (m.apiKey === undefined || m.type !== "request") continue;
+    const r = parseRange(m.validVersions);
+    out.push({ apiKey: m.apiKey, name: m.name.replace(/Request$/, ""), removed: r.lo > r.hi });
+  }
+  return out.sort((a, b) => a.apiKey - b.apiKey);
+}
 
 export function loadApis(src: SpecSource = loadSpecFiles()): ApiSpec[] {
   const req = new Map<number, RawMessage>(), resp = new Map<number, RawMessage>();

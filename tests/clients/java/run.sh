@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the Java e2e client (kafka-clients 4.1.1 from the tests/kafka jar cache); no build tool.
+# Run the Java e2e client (kafka-clients of tests/kafka/pom.xml from the tests/kafka jar cache); no build tool.
 # The single source file is compiled with javac into $KAFKA_CACHE/classes-<sha> once (saves the
 # ~2-3 s of source-launch compilation on later runs); if javac is missing it falls back to
 # `java KafkaRoundTrip.java` (single-file source launch). All arguments go to KafkaRoundTrip.

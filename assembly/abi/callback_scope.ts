@@ -1,9 +1,8 @@
-// One data callback's worth of work. FrameAssembler.feed() runs once per Envoy data callback and
-// brackets it with enterCallback()/exitCallback(). Modules that can do per-callback instead of
+// One data callback's worth of work. The connection (filter/connection.ts) brackets each Envoy
+// data callback with enterCallback()/exitCallback(). Modules that can do per-callback instead of
 // per-frame host calls hook in here: the metric registry adds up counter/gauge deltas and sends
 // them when the callback ends, and the clock is read once per callback (every frame of a TCP
-// chunk arrived at the same time). This module imports no host function, so the framer stays
-// testable without a host.
+// chunk arrived at the same time). This module imports no host function itself.
 
 let depth: i32 = 0;
 let serial: u32 = 0;

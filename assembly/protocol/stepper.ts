@@ -1,10 +1,11 @@
-// A resumable parser of part of a frame. The framer hands it the bytes it has fetched so far and
-// the stepper consumes whole fields only. After each step exactly one of these holds:
+// The resumable parser contract of every part of a frame: the request and response headers
+// (protocol/) and the message bodies (codec/BodyDecoder) implement it, the framer drives it. The
+// framer hands a stepper the bytes it has fetched so far and the stepper consumes whole fields
+// only. After each step exactly one of these holds:
 //   done          the part is parsed;
 //   failed        the bytes are malformed (errorField/errorReason/errorOffset say where and why);
 //   skipPending>0 the framer skips that many bytes by count, without copying them into the VM;
 //   needBytes>0   the framer calls again with at least that many contiguous bytes (or all that is left).
-// The message-body decoder in assembly/codec follows the same contract.
 export abstract class Stepper {
   needBytes: i32 = 0;
   skipPending: i32 = 0;

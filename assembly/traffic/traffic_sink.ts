@@ -1,17 +1,15 @@
-// Receives the body decoder's field events for one frame and turns them into Kafka-level events:
-// records produced or fetched per topic/partition, error codes, throttling, client software,
-// consumer progress and topics named in Metadata responses. Knows which API it is decoding; knows
-// nothing of how metrics are named (metrics/kafka_metrics.ts does that).
+// Receives the body decoder's field events for one frame and turns them into what the traffic
+// means: records produced or fetched per topic/partition, error codes, throttling, client
+// software, consumer progress and topics named in Metadata responses, recorded as metrics, and the
+// Produce facts the policy rules judge. Knows which API it is decoding; knows nothing of how
+// metrics are named (metrics/kafka_metrics.ts does that).
 import { DecodeSink, RecordsInfo, R_FETCH_OFFSET, R_HIGH_WATERMARK, R_CLIENT_SOFTWARE_NAME, R_CLIENT_SOFTWARE_VERSION, R_SASL_MECHANISM, SCOPE_BODY } from "../codec/sink";
 import { KafkaMetrics, TopicSeries } from "../metrics/kafka_metrics";
-import { VmState } from "../filter/vm_state";
+import { Policy } from "../policy/policy";
+import { TopicDirectory } from "./topic_directory";
+import { API_KEY_PRODUCE, API_KEY_FETCH, API_KEY_METADATA, API_KEY_API_VERSIONS, API_KEY_SHARE_FETCH } from "../protocol/generated/apis";
 import { sanitizeLabel, OTHER } from "../metrics/labels";
 
-const PRODUCE: i16 = 0;
-const FETCH: i16 = 1;
-const METADATA: i16 = 3;
-const API_VERSIONS: i16 = 18;
-const SHARE_FETCH: i16 = 78;
 
 /** What the connection must act on (the in-flight table lives there). */
 export abstract class TrafficListener {
@@ -51,7 +49,7 @@ export class TrafficSink extends DecodeSink {
   saslMechanism: string = "";
   /** The body's top-level error code (-1 when it has none or it was not decoded yet). */
   bodyErrorCode: i32 = -1;
-  constructor(private vm: VmState, private metrics: KafkaMetrics, private listener: TrafficListener) {
+  constructor(private metrics: KafkaMetrics, private topics: TopicDirectory, private policy: Policy, private listener: TrafficListener) {
     super();
   }
 
@@ -84,10 +82,10 @@ export class TrafficSink extends DecodeSink {
         this.metrics.produced(this.pending[i], this.pendingBytes[i], this.pendingRecords[i], this.pendingBatches[i]);
       }
     }
-    if (this.apiKey == API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
+    if (this.apiKey == API_KEY_API_VERSIONS && !this.isResponse && this.softwareName.length > 0) {
       const name = sanitizeLabel(this.softwareName);
       const version = sanitizeLabel(this.softwareVersion);
-      if (this.vm.clientSoftwareLabels(name, version)) this.metrics.clientSoftware(this.clientLabel, name, version);
+      if (this.topics.clientSoftwareLabels(name, version)) this.metrics.clientSoftware(this.clientLabel, name, version);
       else this.metrics.clientSoftware(this.clientLabel, OTHER, OTHER);
     }
   }
@@ -108,9 +106,9 @@ export class TrafficSink extends DecodeSink {
   }
 
   topicEnd(): void {
-    if (this.apiKey == METADATA && this.isResponse && this.topic.length > 0) {
-      if (this.hasTopicId) this.vm.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
-      if (this.vm.noteMetadataTopic(this.topic)) this.metrics.metadataTopicSeen();
+    if (this.apiKey == API_KEY_METADATA && this.isResponse && this.topic.length > 0) {
+      if (this.hasTopicId) this.topics.learnTopicId(this.topicIdHi, this.topicIdLo, this.topic);
+      if (this.topics.noteMetadataTopic(this.topic)) this.metrics.metadataTopicSeen();
     }
   }
 
@@ -131,7 +129,7 @@ export class TrafficSink extends DecodeSink {
   }
 
   partitionEnd(): void {
-    if (this.apiKey != FETCH || this.partition < 0) return;
+    if (this.apiKey != API_KEY_FETCH || this.partition < 0) return;
     if (!this.isResponse) {
       if (this.fetchOffset >= 0) this.metrics.noteFetchOffset(this.clientLabel, this.topicLabel(), this.partition, this.fetchOffset);
     } else if (this.highWatermark >= 0) {
@@ -153,8 +151,8 @@ export class TrafficSink extends DecodeSink {
   }
 
   acks(acks: i16): void {
-    if (this.apiKey != PRODUCE || this.isResponse) return;
-    const rule = this.vm.policy.checkAcks(acks);
+    if (this.apiKey != API_KEY_PRODUCE || this.isResponse) return;
+    const rule = this.policy.checkAcks(acks);
     if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
     if (acks == 0) {
       this.listener.onNoResponseExpected();
@@ -169,13 +167,13 @@ export class TrafficSink extends DecodeSink {
   }
 
   records(info: RecordsInfo): void {
-    if (this.apiKey == PRODUCE && !this.isResponse) {
-      const rule = this.vm.policy.checkRecords(info);
+    if (this.apiKey == API_KEY_PRODUCE && !this.isResponse) {
+      const rule = this.policy.checkRecords(info);
       if (rule.length > 0) this.listener.onPolicyViolation(rule, this.apiLabel);
       // Counted when the request is complete, so a request a policy stops is not counted as produced.
       this.addPending(this.series(), info);
     }
-    else if ((this.apiKey == FETCH || this.apiKey == SHARE_FETCH) && this.isResponse) {
+    else if ((this.apiKey == API_KEY_FETCH || this.apiKey == API_KEY_SHARE_FETCH) && this.isResponse) {
       this.metrics.fetched(this.series(), info);
       this.nextOffset = info.nextOffset;
     }
@@ -213,12 +211,12 @@ export class TrafficSink extends DecodeSink {
 
   /** The topic's label: its name, or the name learnt for its id, or "unresolved" before that. */
   private topicLabel(): string {
-    if (this.topic.length > 0) return this.vm.topicLabel(this.topic);
+    if (this.topic.length > 0) return this.topics.topicLabel(this.topic);
     if (this.hasTopicId) {
-      const name = this.vm.topicNameForId(this.topicIdHi, this.topicIdLo);
+      const name = this.topics.topicNameForId(this.topicIdHi, this.topicIdLo);
       if (name.length > 0) {
         this.topic = name;
-        return this.vm.topicLabel(name);
+        return this.topics.topicLabel(name);
       }
     }
     return "unresolved";

@@ -1,8 +1,9 @@
 // The `policy` section of the plugin configuration: which APIs and versions clients may use,
 // which client ids may connect, and rules for Produce requests. Validated at configure time:
 // API and compression names must exist, so a typo cannot silently disable a rule.
-import { ObjectReader } from "../config/object_reader";
+import { ObjectReader } from "./object_reader";
 import { apiKeyCount, apiName } from "../protocol/api_table";
+import { API_KEY_API_VERSIONS } from "../protocol/generated/apis";
 
 export const MODE_AUDIT: i32 = 0;
 export const MODE_ENFORCE: i32 = 1;
@@ -39,8 +40,6 @@ function apiKeyByName(name: string): i32 {
   return -1;
 }
 
-const API_VERSIONS: i32 = 18;
-
 /** Reads `policy`; errors land in the reader's result. */
 export function readPolicy(r: ObjectReader): PolicyConfig {
   const p = new PolicyConfig();
@@ -50,7 +49,7 @@ export function readPolicy(r: ObjectReader): PolicyConfig {
 
   const allowed = r.strings("allowed_apis");
   if (allowed !== null) {
-    for (let k = 0; k < p.apiAllowed.length; k++) p.apiAllowed[k] = k == API_VERSIONS;
+    for (let k = 0; k < p.apiAllowed.length; k++) p.apiAllowed[k] = k == <i32>API_KEY_API_VERSIONS;
     for (let i = 0; i < allowed.length; i++) {
       const key = apiKeyByName(allowed[i]);
       if (key < 0) r.fail("allowed_apis[" + i.toString() + "]", "unknown API \"" + allowed[i] + "\" (names as in docs/protocol-support.md)");
@@ -62,7 +61,7 @@ export function readPolicy(r: ObjectReader): PolicyConfig {
     for (let i = 0; i < denied.length; i++) {
       const key = apiKeyByName(denied[i]);
       if (key < 0) r.fail("denied_apis[" + i.toString() + "]", "unknown API \"" + denied[i] + "\"");
-      else if (key == API_VERSIONS) r.fail("denied_apis[" + i.toString() + "]", "ApiVersions cannot be denied: clients need it to connect");
+      else if (key == <i32>API_KEY_API_VERSIONS) r.fail("denied_apis[" + i.toString() + "]", "ApiVersions cannot be denied: clients need it to connect");
       else p.apiAllowed[key] = false;
     }
   }
