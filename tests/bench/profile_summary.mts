@@ -26,7 +26,7 @@ function area(name: string): string {
   if (/^assembly\/codec\//.test(name)) return 'VM: body decoder (assembly/codec)';
   if (/^assembly\/(framer|bytes|protocol|abi)\//.test(name)) return 'VM: framer, headers, buffer source (assembly/framer, protocol, abi)';
   if (/^assembly\/metrics\//.test(name)) return 'VM: metrics (assembly/metrics)';
-  if (/^assembly\/events\//.test(name)) return 'VM: traffic sink (assembly/events)';
+  if (/^assembly\/traffic\//.test(name)) return 'VM: traffic sink (assembly/traffic)';
   if (/^assembly\/filter\//.test(name)) return 'VM: connection/session/inflight (assembly/filter)';
   if (/proxy-runtime/.test(name)) return 'VM: SDK glue (proxy-runtime exports)';
   return 'VM: other wasm';
