@@ -28,17 +28,13 @@ build/bench/kafka-filter.names.wasm: $(ASSEMBLY_SOURCES) node_modules/.installed
 	$(NODE_BIN)/wasm-opt build/bench/kafka-filter.names.unopt.wasm $(WASM_OPT_FLAGS) -g --strip-producers -o $@
 	@rm -f build/bench/kafka-filter.names.unopt.wasm
 
-# $(call with-broker,command): a broker on free ports, advertising HOST_PORT (where each Envoy under
-# test listens), its own work dir, stopped however the command ends.
+# $(call with-broker,command): the command with a broker of its own (tests/kafka/with-broker.sh:
+# free ports, HOST_PORT where each Envoy under test listens), the fd limit raised for the
+# connection benchmarks.
 define with-broker
 	@set -e; ulimit -n "$$(ulimit -Hn)"; \
 	  bash tests/envoy/install.sh; bash tests/bench/kafka-tools/deps.sh; \
-	  read -r kp cp ip hp < <(node tests/lib/free-ports.mjs 4); \
-	  export KAFKA_PORT=$$kp KAFKA_CONTROLLER_PORT=$$cp KAFKA_INTERNAL_PORT=$$ip HOST_PORT=$$hp; \
-	  export KAFKA_WORK=$$(mktemp -d /tmp/kafka-bench-XXXXXX); \
-	  trap 'bash tests/kafka/kafka-down.sh; rm -rf "$$KAFKA_WORK"' EXIT; \
-	  bash tests/kafka/kafka-up.sh; \
-	  $(1)
+	  bash tests/kafka/with-broker.sh bench $(1)
 endef
 
 bench: $(WASM) build/bench/passthrough.wasm

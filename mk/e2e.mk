@@ -14,12 +14,7 @@ E2E_SUITES ?= tests/e2e/*.test.ts
 E2E_OLDEST_SUITES ?= tests/e2e/through-filter.test.ts tests/e2e/policy.test.ts tests/e2e/failure-policy.test.ts tests/e2e/enforce-chunks.test.ts
 
 test-e2e: build
-	@set -e; read -r kp cp ip hp < <(node tests/lib/free-ports.mjs 4); \
-	  export KAFKA_PORT=$$kp KAFKA_CONTROLLER_PORT=$$cp KAFKA_INTERNAL_PORT=$$ip HOST_PORT=$$hp; \
-	  export KAFKA_WORK=$$(mktemp -d /tmp/kafka-e2e-XXXXXX); \
-	  bash tests/kafka/kafka-up.sh; \
-	  status=0; $(MAKE) --no-print-directory test-e2e-run || status=$$?; \
-	  bash tests/kafka/kafka-down.sh; rm -rf "$$KAFKA_WORK"; exit $$status
+	@bash tests/kafka/with-broker.sh e2e $(MAKE) --no-print-directory test-e2e-run
 
 test-e2e-run:
 	@echo "== end-to-end suites on Envoy $(ENVOY_NEWEST)"

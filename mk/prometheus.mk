@@ -18,12 +18,7 @@ test-alerts: prometheus-setup node_modules/.installed
 	node --import tsx --test tests/prometheus/rules.test.ts
 
 test-panels: build prometheus-setup
-	@set -e; read -r kp cp ip hp < <(node tests/lib/free-ports.mjs 4); \
-	  export KAFKA_PORT=$$kp KAFKA_CONTROLLER_PORT=$$cp KAFKA_INTERNAL_PORT=$$ip HOST_PORT=$$hp; \
-	  export KAFKA_WORK=$$(mktemp -d /tmp/kafka-panels-XXXXXX); \
-	  bash tests/kafka/kafka-up.sh; \
-	  status=0; $(MAKE) --no-print-directory test-panels-run || status=$$?; \
-	  bash tests/kafka/kafka-down.sh; rm -rf "$$KAFKA_WORK"; exit $$status
+	@bash tests/kafka/with-broker.sh panels $(MAKE) --no-print-directory test-panels-run
 
 test-panels-run:
 	node --import tsx --test --test-concurrency=1 tests/prometheus/panels.test.ts
