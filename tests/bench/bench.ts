@@ -15,7 +15,8 @@
 // the port the broker advertises and every Envoy under test listens on).
 // Env: BENCH_QUICK=1 (small workloads, 1 round, 100/500 connections), BENCH_ROUNDS (default 3),
 //      BENCH_SECTIONS (default "traffic,memory"), BENCH_WORKLOADS (names, comma-separated),
-//      BENCH_VARIANTS (keys), BENCH_WASM (another build of the filter), BENCH_OUT (default build/bench).
+//      BENCH_VARIANTS (keys), BENCH_WASM (another build of the filter), BENCH_WASM_B (a second build
+//      as variant "b", for an A/B in real Envoy), BENCH_OUT (default build/bench), BENCH_FROM.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -67,6 +68,9 @@ const ALL_VARIANTS: Variant[] = [
   { key: 'filter', label: 'filter', wasm: FILTER, config: '{}' },
   { key: 'audit', label: 'filter + audit policy', wasm: FILTER, config: JSON.stringify(AUDIT_POLICY) },
 ];
+// BENCH_WASM_B: a second build of the filter as one more variant ("b", default configuration),
+// interleaved with the others: an A/B of two builds in real Envoy, reported as b/filter.
+if (process.env.BENCH_WASM_B) ALL_VARIANTS.push({ key: 'b', label: `filter B (${process.env.BENCH_WASM_B.replace(/.*\//, '')})`, wasm: process.env.BENCH_WASM_B, config: '{}' });
 const VARIANTS = pick(ALL_VARIANTS, process.env.BENCH_VARIANTS, (v) => v.key);
 if (VARIANTS[0]?.key !== 'tcp') throw new Error('BENCH_VARIANTS must start with tcp (the baseline)');
 
@@ -204,7 +208,7 @@ async function trafficRun(w: Workload, v: Variant, round: number, tmp: string): 
     }
     const c2 = cpuSeconds(envoy), t2 = envoy.cpuSeconds(), b2 = await bytesCarried(envoy);
     let check: Check | null = null;
-    if (v.key === 'filter' || v.key === 'audit') {
+    if (v.key === 'filter' || v.key === 'audit' || v.key === 'b') {
       const s: Series[] = parsePrometheus(await envoy.prometheus());
       check = {
         producedCounted: total(s, 'kafka_produce_records_total', { topic }),
@@ -305,7 +309,8 @@ const has = (k: string) => VARIANTS.some((v) => v.key === k);
 function ratioColumns(): Array<[string, string, string]> {
   const cols: Array<[string, string, string]> = [];
   for (const v of VARIANTS.slice(1)) cols.push([`${v.key}/tcp`, v.key, 'tcp']);
-  if (has('noop')) for (const v of VARIANTS) if (v.key === 'filter' || v.key === 'audit') cols.push([`${v.key}/no-op`, v.key, 'noop']);
+  if (has('noop')) for (const v of VARIANTS) if (v.key === 'filter' || v.key === 'audit' || v.key === 'b') cols.push([`${v.key}/no-op`, v.key, 'noop']);
+  if (has('b') && has('filter')) cols.push(['b/filter', 'b', 'filter']);
   return cols;
 }
 
