@@ -408,6 +408,40 @@ interface Results {
   variants: Variant[]; workloads: Workload[]; connections: number[]; load_average: number[]; elapsed_s: number; traffic: TrafficRun[]; memory: MemoryRun[];
 }
 
+/** The headline: the ratios docs/benchmarks.md and the README quote. */
+function keyRatios(r: Results): string[] {
+  const cols: Array<[string, string, string]> = [['filter/tcp', 'filter', 'tcp'], ['filter/no-op', 'filter', 'noop'], ['audit/tcp', 'audit', 'tcp'], ['no-op/tcp (noise floor)', 'noop', 'tcp']]
+    .filter(([, v, b]) => has(v) && has(b)) as Array<[string, string, string]>;
+  const rows: string[][] = [];
+  const w = (name: string) => WORKLOADS.find((x) => x.name === name);
+  const traffic: Array<[string, string, Metric]> = [
+    ['1k', 'Envoy CPU per GiB, 1 KiB records / 16 KiB batches, produce', perGiB('produce')],
+    ['1k', 'Envoy CPU per GiB, 1 KiB records / 16 KiB batches, produce + consume', perGiB('both')],
+    ['100b', 'Envoy CPU per GiB, 100 B records / 1 KiB batches, produce', perGiB('produce')],
+    ['fetch', 'Envoy CPU per GiB, consumer-heavy, consume', perGiB('consume')],
+    ['1k', 'producer p99 latency, 1 KiB / 16 KiB', (x) => x.produce.tool.p99Ms],
+    ['100b', 'producer p99 latency, 100 B / 1 KiB', (x) => x.produce.tool.p99Ms],
+  ];
+  for (const [wl, label, m] of traffic) {
+    if (!w(wl) || !r.traffic.some((x) => x.workload === wl)) continue;
+    rows.push([label, ...cols.map(([, v, b]) => ratioCell(ratios(r.traffic, wl, v, b, m)))]);
+  }
+  if (r.memory.length) {
+    const n2 = CONNECTIONS[1];
+    const perConn = (m: MemoryRun) => (m.openKiB[1] - m.idleKiB) / n2;
+    const over = (v: string, base: string) => {
+      const xs: number[] = [];
+      for (const m of r.memory.filter((x) => x.variant === v)) {
+        const b = r.memory.find((x) => x.variant === base && x.round === m.round);
+        if (b) xs.push(perConn(m) - perConn(b));
+      }
+      return cell(summarize(xs), (x) => `+${fmt(x, 1)}`, " KiB");
+    };
+    rows.push([`Envoy RSS per open connection (${fmt(n2)} open), difference`, ...cols.map(([, v, b]) => over(v, b))]);
+  }
+  return ['### Key ratios (round by round, median [min–max])', '', ...table(['figure', ...cols.map((c) => c[0])], rows)];
+}
+
 function render(r: Results): string {
   const load = summarize(r.load_average);
   return [
@@ -418,6 +452,7 @@ function render(r: Results): string {
       `Load average (1 min) during the run: ${num(load.median)} [${num(load.min)}–${num(load.max)}]; ${fmt(r.elapsed_s / 60, 1)} min. ` +
       'Cells: median [min–max] over the rounds; ratios are taken round by round against the baseline run next to it.',
     '',
+    ...keyRatios(r),
     ...(r.traffic.length ? trafficReport(r.traffic) : []),
     ...(r.memory.length ? memoryReport(r.memory) : []),
   ].join('\n');
