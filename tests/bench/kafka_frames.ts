@@ -5,6 +5,7 @@
 
 // Kafka's unsigned varint is the protobuf base-128 varint.
 import { varint as uvarint } from '../host/properties.ts';
+import { crc32c } from '../lib/crc32c.ts';
 
 export { uvarint };
 
@@ -34,21 +35,6 @@ class W {
 
 
 // CRC-32C (Castagnoli), as the batch's crc field; the filter does not check it, brokers do.
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-export function crc32c(b: Buffer): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 /** One record (v2): length varint, attributes, timestampDelta, offsetDelta, key, value, headers. */
 function record(offsetDelta: number, value: Buffer): Buffer {
   const body = new W().i8(0).varint(0).varint(offsetDelta).varint(-1).varint(value.length).raw(value).varint(0).build();

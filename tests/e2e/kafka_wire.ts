@@ -1,6 +1,7 @@
 // Kafka requests built byte by byte, and a raw client connection, for the suites that need exact
 // control over what is on the wire (versions no client sends, chunk boundaries, empty client ids).
 import net from 'node:net';
+import { crc32c } from '../lib/crc32c.ts';
 
 export function frame(body: Buffer): Buffer {
   const len = Buffer.alloc(4);
@@ -73,22 +74,6 @@ export function recordBatch(count: number, codec: number, payload = 10): Buffer 
   b.writeInt32BE(-1, 53); // base sequence
   b.writeInt32BE(count, 57);
   return b;
-}
-
-const CRC32C = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32c(b: Buffer): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC32C[(c ^ x) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function zigzag(v: number): Buffer {
